@@ -1,0 +1,1 @@
+export { INFRASTRUCTURE_FAILURES, isOutcome, OUTCOMES, type Outcome, PASSWORD_PROVEN } from './outcome.ts';
