@@ -1,3 +1,5 @@
 #!/usr/bin/env node
 // npx openpta: load the TypeScript entry with Node 24's type stripping.
-import '../src/main.ts';
+import { run } from '../src/main.ts';
+
+await run(process.argv);

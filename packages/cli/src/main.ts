@@ -1,22 +1,25 @@
 #!/usr/bin/env node
 /**
- * The `openpta` command. Each sub-command lives in its own file under commands/ and registers itself here.
+ * The `openpta` command. Each sub-command lives in its own file under commands/ and registers itself in
+ * buildProgram(): keep this file a table of contents.
  */
 import { Command } from 'commander';
 
 export function buildProgram(): Command {
   const program = new Command('openpta')
     .description('openpta: pass-through authentication to Active Directory')
-    .showHelpAfterError()
-    .exitOverride();
+    .showHelpAfterError();
   return program;
 }
 
-if (import.meta.main) {
+/** Runs the CLI; errors a command does not handle end the process with exit code 1 and a one-line message. */
+export async function run(argv: readonly string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(process.argv);
+    await buildProgram().parseAsync([...argv]);
   } catch (error) {
-    const code = (error as { exitCode?: number }).exitCode;
-    process.exitCode = typeof code === 'number' ? code : 1;
+    console.error(`openpta: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
   }
 }
+
+if (import.meta.main) await run(process.argv);
