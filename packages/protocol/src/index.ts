@@ -1,2 +1,12 @@
 export { type DirectoryAttributes, directoryAttributesSchema } from './directory-attributes.ts';
+export * from './envelope/index.ts';
+export {
+  failure,
+  PROTOCOL_ERROR_CODES,
+  ProtocolError,
+  type ProtocolErrorCode,
+  type ProtocolFailure,
+} from './errors.ts';
+export * from './frames/index.ts';
 export { INFRASTRUCTURE_FAILURES, isOutcome, OUTCOMES, type Outcome, PASSWORD_PROVEN } from './outcome.ts';
+export { negotiateProtocolVersion, PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './version.ts';
