@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.ts';
+
+export interface AuditEvent {
+  id: string;
+  time: number;
+  actor: string;
+  action: string;
+  target: string;
+  details: Record<string, unknown>;
+}
+
+/** Appends one audit event. `details` must never hold a secret (client secrets and tokens are left out by callers). */
+export async function recordAudit(
+  db: Kysely<Database>,
+  event: { actor: string; action: string; target: string; details?: Record<string, unknown> },
+  now = Date.now(),
+): Promise<AuditEvent> {
+  const row = {
+    id: randomUUID(),
+    time: now,
+    actor: event.actor,
+    action: event.action,
+    target: event.target,
+    details: JSON.stringify(event.details ?? {}),
+  };
+  await db.insertInto('audit_events').values(row).execute();
+  return { ...row, details: event.details ?? {} };
+}
+
+export async function listAuditEvents(db: Kysely<Database>, limit = 100): Promise<AuditEvent[]> {
+  const rows = await db
+    .selectFrom('audit_events')
+    .selectAll()
+    .orderBy('time', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ ...r, time: Number(r.time), details: JSON.parse(r.details) as Record<string, unknown> }));
+}

@@ -1,0 +1,11 @@
+export {
+  ADMIN_LOCAL_FILE,
+  type AdminLocalFile,
+  adminLocalFilePath,
+  adminLocalFileSchema,
+  readAdminLocalFile,
+  writeAdminLocalFile,
+} from './admin-local-file.ts';
+export { ADMIN_API_PREFIX, adminRoutes } from './admin-routes.ts';
+export { ensureAdminToken, hashAdminToken, verifyAdminToken } from './admin-token.ts';
+export { type AuditEvent, listAuditEvents, recordAudit } from './audit.ts';

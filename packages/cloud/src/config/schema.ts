@@ -1,0 +1,93 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const hostSchema = z
+  .string()
+  .min(1)
+  .refine(
+    (h) => isIP(h) !== 0 || /^(?=.{1,253}$)[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?$/.test(h),
+    'must be an IP address or host name to listen on, e.g. 127.0.0.1 or 0.0.0.0',
+  );
+
+const publicUrlSchema = z
+  .string()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'https:' && url.search === '' && url.hash === '' && url.username === '';
+    } catch {
+      return false;
+    }
+  }, 'must be an absolute https:// URL without query or fragment, e.g. https://login.example.com')
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const databaseUrlSchema = z
+  .string()
+  .refine(
+    (v) => /^sqlite:.+/.test(v) || /^postgres(ql)?:\/\/.+/.test(v),
+    'must be sqlite:<file path> or postgres://user@host:port/database',
+  );
+
+/** The validated configuration, before defaults that depend on other fields are derived (see load-config.ts). */
+export const cloudConfigInputSchema = z
+  .object({
+    dataDir: z.string().min(1),
+    host: hostSchema,
+    port: z.coerce.number().int().min(0, 'must be 0-65535').max(65535, 'must be 0-65535'),
+    publicUrl: publicUrlSchema.optional(),
+    databaseUrl: databaseUrlSchema.optional(),
+    tls: z
+      .object({
+        certFile: z.string().min(1).optional(),
+        keyFile: z.string().min(1).optional(),
+        caFile: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({}),
+    dataKeyFile: z.string().min(1).optional(),
+    logLevel: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }),
+    shutdownTimeoutMs: z.coerce.number().int().min(0).max(600_000),
+    requestTimeoutMs: z.coerce.number().int().min(1000).max(600_000),
+    bodyLimitBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(100 * 1024 * 1024),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    if ((config.tls.certFile === undefined) !== (config.tls.keyFile === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls', config.tls.certFile === undefined ? 'certFile' : 'keyFile'],
+        message: 'set both the TLS certificate and key files, or neither (for a development certificate)',
+      });
+    }
+  });
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The cloud service configuration, fully resolved: every path absolute, every derived default filled in. */
+export interface CloudConfig {
+  dataDir: string;
+  host: string;
+  port: number;
+  /** Origin (and optional path) users and apps reach the service at; no trailing slash. */
+  publicUrl: string;
+  databaseUrl: string;
+  tls: {
+    /** Both set: the operator's certificate. Both unset: a development CA and certificate in dataDir/tls. */
+    certFile: string | undefined;
+    keyFile: string | undefined;
+    /** CA bundle for the operator's certificate chain, written into admin.json for the CLI. */
+    caFile: string | undefined;
+  };
+  /** 32-byte key sealing client secrets at rest; default dataDir/data.key, created on first start (mode 0600). */
+  dataKeyFile: string;
+  logLevel: LogLevel;
+  shutdownTimeoutMs: number;
+  requestTimeoutMs: number;
+  bodyLimitBytes: number;
+}

@@ -1,0 +1,30 @@
+import { Migrator } from 'kysely/migration';
+import { StoreError } from './errors.ts';
+import { migrationProvider } from './migrations/index.ts';
+import type { Store } from './open-database.ts';
+
+/** Runs every pending migration; throws a StoreError naming the failed migration (the database is left as it was). */
+export async function migrateToLatest(store: Store): Promise<string[]> {
+  const migrator = new Migrator({ db: store.db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new StoreError(
+      'migration_failed',
+      `database migration ${failed?.migrationName ?? ''} failed: ${detail}; check the database URL and permissions`,
+      { cause: error },
+    );
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Rolls every migration back (tests and `down` checks). */
+export async function migrateAllDown(store: Store): Promise<void> {
+  const migrator = new Migrator({ db: store.db, provider: migrationProvider });
+  for (;;) {
+    const { error, results } = await migrator.migrateDown();
+    if (error) throw error;
+    if (!results || results.length === 0) return;
+  }
+}

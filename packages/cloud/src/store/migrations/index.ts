@@ -1,0 +1,15 @@
+import type { Migration, MigrationProvider } from 'kysely/migration';
+import * as core from './0001-core.ts';
+
+/**
+ * Every migration, listed statically (no directory scan: works the same from a bundle or a read-only install).
+ * Numbering: 0001-core (platform), 0002-oidc (oidc), 0003-agents (agent PKI); later ones take the next free number.
+ * Add yours with a one-line edit here.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-core': core,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => ({ ...MIGRATIONS }),
+};

@@ -1,0 +1,85 @@
+/**
+ * Every table's row type. Shared file: each feature owner adds its own tables here with a small edit (and a migration
+ * under migrations/).
+ *
+ * Portable column conventions (one set of migrations runs on SQLite and PostgreSQL):
+ * - ids: text (random UUIDs or generated identifiers), never auto-increment.
+ * - timestamps: epoch milliseconds in `bigint` columns, typed `number` here. The PostgreSQL driver is configured to
+ *   parse int8 as a JS number (safe: epoch ms stays below 2^53 for the next 280,000 years).
+ * - booleans: `integer` 0/1 (SQLite has no boolean type).
+ * - JSON: `text` holding JSON.stringify output; parse it at the service boundary with zod.
+ */
+export interface TenantsTable {
+  id: string;
+  /** URL slug, lower-case, unique: part of the tenant's issuer URL. */
+  name: string;
+  display_name: string;
+  /** JSON object. */
+  settings: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TenantDomainsTable {
+  /** Lower-cased DNS name; the primary key makes a domain unique across all tenants. */
+  domain: string;
+  tenant_id: string;
+  created_at: number;
+}
+
+export interface OidcClientsTable {
+  client_id: string;
+  tenant_id: string;
+  name: string;
+  /** Client secret sealed with the data key (AES-256-GCM, see tenants/secret-box.ts); null for public clients. */
+  client_secret_sealed: string | null;
+  /** JSON array of absolute redirect URIs. */
+  redirect_uris: string;
+  /** 1 = public client (PKCE, no secret), 0 = confidential. */
+  public_client: number;
+  /** JSON object. */
+  settings: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UsersTable {
+  /** Stable random id: the OIDC `sub`. Never the UPN (which can change), never a password-derived value. */
+  id: string;
+  tenant_id: string;
+  /** AD objectGUID (lower-case GUID string): the immutable directory key; unique per tenant. */
+  object_guid: string;
+  upn: string | null;
+  /** JSON DirectoryAttributes as last returned by the directory. */
+  attributes: string;
+  created_at: number;
+  updated_at: number;
+  last_sign_in_at: number;
+}
+
+export interface AdminTokensTable {
+  id: string;
+  /** SHA-256 of the token, hex. The token itself is never stored. */
+  token_hash: string;
+  created_at: number;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  time: number;
+  actor: string;
+  action: string;
+  target: string;
+  /** JSON object. */
+  details: string;
+}
+
+/** Kysely's view of the whole database. */
+export interface Database {
+  tenants: TenantsTable;
+  tenant_domains: TenantDomainsTable;
+  oidc_clients: OidcClientsTable;
+  users: UsersTable;
+  admin_tokens: AdminTokensTable;
+  audit_events: AuditEventsTable;
+}
