@@ -37,9 +37,17 @@ export async function bindOnce(
   password: string,
 ): Promise<BindObservation> {
   const timeout = target.timeoutMs ?? 10_000;
-  const client = new Client({ url: target.url, tlsOptions: target.tlsOptions, timeout, connectTimeout: timeout });
+  const startTls = target.startTls === true;
+  // ldapts goes TLS from the first byte whenever tlsOptions are given, even for ldap://: for StartTLS pass them
+  // only to startTLS().
+  const client = new Client({
+    url: target.url,
+    ...(startTls ? {} : { tlsOptions: target.tlsOptions }),
+    timeout,
+    connectTimeout: timeout,
+  });
   try {
-    if (target.startTls === true) await client.startTLS(target.tlsOptions);
+    if (startTls) await client.startTLS(target.tlsOptions);
     await client.bind(name, password);
     return { result: 'success' };
   } catch (error) {
