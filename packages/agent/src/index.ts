@@ -1,0 +1,6 @@
+/**
+ * @openpta/agent public surface. The directory side: createDirectoryValidator(config, {logger}) ->
+ * { validate, changePassword, health, close, metrics }, and the configuration loader.
+ */
+export * from './config/index.ts';
+export * from './directory/index.ts';
