@@ -4,11 +4,15 @@
  * buildProgram(): keep this file a table of contents.
  */
 import { Command } from 'commander';
+import { registerAdmin } from './commands/admin.ts';
+import { registerServe } from './commands/serve.ts';
 
 export function buildProgram(): Command {
   const program = new Command('openpta')
     .description('openpta: pass-through authentication to Active Directory')
     .showHelpAfterError();
+  registerServe(program);
+  registerAdmin(program);
   return program;
 }
 

@@ -1,0 +1,160 @@
+import { type Command, Option } from 'commander';
+import { AdminApiError, adminRequest } from './admin-client.ts';
+import { type AdminGlobalOptions, resolveAdminConnection } from './admin-connection.ts';
+
+const API = '/admin/api/v1';
+
+type Json = Record<string, unknown>;
+type Out = (text: string) => void;
+
+/**
+ * `openpta admin ...`: manages tenants, OIDC clients and users through the admin API. Every command accepts
+ * --json for machine-readable output. Connection: --url/--token/--ca-file, OPENPTA_ADMIN_* env, or the server's
+ * DATA_DIR/admin.json (local default).
+ */
+export function registerAdmin(program: Command, out: Out = (t) => process.stdout.write(t)): void {
+  const admin = program
+    .command('admin')
+    .description('manage tenants, OIDC clients and users through the admin API')
+    .option('--url <url>', 'admin API base URL (env OPENPTA_ADMIN_URL; default from DATA_DIR/admin.json)')
+    .addOption(new Option('--token <token>', 'admin bearer token (prefer env OPENPTA_ADMIN_TOKEN: flags show in ps)'))
+    .option('--ca-file <file>', 'CA certificate to trust (env OPENPTA_ADMIN_CA_FILE; the dev CA by default)')
+    .option('--data-dir <dir>', 'server data directory holding admin.json (env OPENPTA_DATA_DIR)')
+    .option('--json', 'print JSON');
+
+  const call = async (cmd: Command, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => {
+    const options = cmd.optsWithGlobals<AdminGlobalOptions>();
+    try {
+      return (await adminRequest(resolveAdminConnection(options), method, path, body)) as Json;
+    } catch (error) {
+      if (error instanceof AdminApiError) {
+        throw new Error(`${error.message} (${error.code}, HTTP ${error.status})`);
+      }
+      throw error;
+    }
+  };
+  const show = (cmd: Command, data: unknown, human: () => string) => {
+    out(cmd.optsWithGlobals<AdminGlobalOptions>().json ? `${JSON.stringify(data, null, 2)}\n` : `${human()}\n`);
+  };
+
+  const tenant = admin.command('tenant').description('tenants: a name (issuer path), verified domains, clients');
+  tenant
+    .command('create')
+    .description('create a tenant; prints its id, name and issuer')
+    .requiredOption('--name <name>', 'tenant name (lower-case slug, part of the issuer URL)')
+    .requiredOption('--domain <domain>', 'verified domain (UPN suffix); repeat for more', collect, [])
+    .option('--display-name <text>', 'display name shown on sign-in pages')
+    .action(async (opts: { name: string; domain: string[]; displayName?: string }, cmd: Command) => {
+      const t = await call(cmd, 'POST', `${API}/tenants`, {
+        name: opts.name,
+        domains: opts.domain,
+        ...(opts.displayName ? { displayName: opts.displayName } : {}),
+      });
+      show(cmd, t, () => fields(t, ['id', 'name', 'issuer', 'domains']));
+    });
+  tenant
+    .command('list')
+    .description('list tenants')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const { tenants } = (await call(cmd, 'GET', `${API}/tenants`)) as { tenants: Json[] };
+      show(cmd, tenants, () => table(tenants, ['name', 'id', 'domains', 'issuer']));
+    });
+  tenant
+    .command('add-domain')
+    .description('add a verified domain to a tenant')
+    .requiredOption('--tenant <name>', 'tenant name')
+    .requiredOption('--domain <domain>', 'domain to add')
+    .action(async (opts: { tenant: string; domain: string }, cmd: Command) => {
+      const t = await call(cmd, 'POST', `${API}/tenants/${encodeURIComponent(opts.tenant)}/domains`, {
+        domain: opts.domain,
+      });
+      show(cmd, t, () => fields(t, ['name', 'domains']));
+    });
+
+  const client = admin.command('client').description('OIDC clients (relying parties) of a tenant');
+  client
+    .command('create')
+    .description('register an OIDC client; prints client_id and, for confidential clients, the secret (shown once)')
+    .requiredOption('--tenant <name>', 'tenant name')
+    .requiredOption('--redirect-uri <uri>', 'allowed redirect URI; repeat for more', collect, [])
+    .option('--public', 'public client (SPA/native app): no secret, PKCE required')
+    .option('--name <text>', 'client display name')
+    .action(async (opts: { tenant: string; redirectUri: string[]; public?: boolean; name?: string }, cmd: Command) => {
+      const c = await call(cmd, 'POST', `${API}/tenants/${encodeURIComponent(opts.tenant)}/clients`, {
+        redirectUris: opts.redirectUri,
+        public: opts.public === true,
+        ...(opts.name ? { name: opts.name } : {}),
+      });
+      const { clientId, clientSecret, ...rest } = c;
+      const view = { client_id: clientId, client_secret: clientSecret, ...rest };
+      show(cmd, view, () =>
+        [
+          fields(view, ['client_id', 'client_secret', 'tenant', 'redirectUris', 'public']),
+          c.clientSecret ? 'The client secret is shown only now: store it in the application.' : '',
+        ]
+          .filter(Boolean)
+          .join('\n'),
+      );
+    });
+  client
+    .command('list')
+    .description('list OIDC clients (all tenants, or one with --tenant)')
+    .option('--tenant <name>', 'only this tenant')
+    .action(async (opts: { tenant?: string }, cmd: Command) => {
+      const path = opts.tenant ? `${API}/tenants/${encodeURIComponent(opts.tenant)}/clients` : `${API}/clients`;
+      const { clients } = (await call(cmd, 'GET', path)) as { clients: Json[] };
+      show(cmd, clients, () => table(clients, ['clientId', 'tenant', 'public', 'redirectUris']));
+    });
+
+  const user = admin.command('user').description('users created at their first sign-in');
+  user
+    .command('list')
+    .description("list a tenant's users")
+    .requiredOption('--tenant <name>', 'tenant name')
+    .action(async (opts: { tenant: string }, cmd: Command) => {
+      const { users } = (await call(cmd, 'GET', `${API}/tenants/${encodeURIComponent(opts.tenant)}/users`)) as {
+        users: Json[];
+      };
+      show(cmd, users, () => table(users, ['id', 'upn', 'objectGuid', 'lastSignInAt']));
+    });
+
+  admin
+    .command('audit')
+    .description('recent admin audit events, newest first')
+    .option('--limit <n>', 'how many (1-1000)', '50')
+    .action(async (opts: { limit: string }, cmd: Command) => {
+      const { events } = (await call(cmd, 'GET', `${API}/audit-events?limit=${encodeURIComponent(opts.limit)}`)) as {
+        events: Json[];
+      };
+      show(cmd, events, () => table(events, ['time', 'actor', 'action', 'target']));
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function text(value: unknown): string {
+  if (value === undefined || value === null) return '-';
+  if (Array.isArray(value)) return value.join(',');
+  return String(value);
+}
+
+function fields(record: Json, keys: string[]): string {
+  const width = Math.max(...keys.map((k) => k.length)) + 1;
+  return keys.map((k) => `${`${k}:`.padEnd(width)} ${text(record[k])}`).join('\n');
+}
+
+function table(rows: Json[], keys: string[]): string {
+  if (rows.length === 0) return '(none)';
+  const cells = [keys, ...rows.map((r) => keys.map((k) => text(r[k])))];
+  const widths = keys.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
+  return cells
+    .map((row) =>
+      row
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
