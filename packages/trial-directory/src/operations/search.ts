@@ -1,0 +1,118 @@
+/**
+ * SearchRequest (RFC 4511 4.5). Anonymous connections may read only the root DSE, as in AD; every other search
+ * needs a bound user (operationsError otherwise).
+ */
+import { BIND_REQUIRED, noSuchObjectMessage } from '../directory/ad-messages.ts';
+import { normalizeDn } from '../directory/dn.ts';
+import type { Attribute } from '../directory/entry-attributes.ts';
+import { attributesOf } from '../directory/entry-attributes.ts';
+import { matchesFilter } from '../directory/filter-match.ts';
+import type { DirectoryRecord } from '../directory/model.ts';
+import { TrialDirectoryError } from '../errors.ts';
+import type { LdapRequest, ResultCode } from '../ldap/index.ts';
+import { encodeResult, encodeSearchEntry, RESPONSE_TAG, RESULT } from '../ldap/index.ts';
+import type { PageRequest } from './paged-results.ts';
+import { pageResponseControl, readPageRequest } from './paged-results.ts';
+import { rootDseAttributes } from './root-dse.ts';
+import type { OperationContext, OperationResult, Response } from './types.ts';
+
+type SearchRequest = Extract<LdapRequest, { op: 'search' }>;
+
+export function handleSearch(request: SearchRequest, ctx: OperationContext): OperationResult {
+  if (request.baseDn === '' && request.scope === 'base') {
+    const attributes = new Map(rootDseAttributes(ctx).map((a) => [a.type.toLowerCase(), a]));
+    const matched = matchesFilter(request.filter, { record: undefined, attributes, directory: ctx.directory });
+    const entries = matched ? [entry('', [...attributes.values()], request)] : [];
+    return { responses: [...entries, done(RESULT.success, '')] };
+  }
+  if (!ctx.session.user) return { responses: [done(RESULT.operationsError, BIND_REQUIRED)] };
+
+  let page: PageRequest | undefined;
+  try {
+    page = readPageRequest(ctx.controls);
+  } catch (error) {
+    if (error instanceof TrialDirectoryError) return { responses: [done(RESULT.protocolError, error.message)] };
+    throw error;
+  }
+
+  const candidates = scopeCandidates(request, ctx);
+  if ('missing' in candidates) {
+    return { responses: [done(RESULT.noSuchObject, noSuchObjectMessage(candidates.bestMatch), candidates.bestMatch)] };
+  }
+  const matches: { record: DirectoryRecord; attributes: Attribute[] }[] = [];
+  for (const record of candidates.records) {
+    const attributes = attributesOf(record, ctx.directory);
+    const byName = new Map(attributes.map((a) => [a.type.toLowerCase(), a]));
+    if (matchesFilter(request.filter, { record, attributes: byName, directory: ctx.directory })) {
+      matches.push({ record, attributes });
+    }
+  }
+
+  let selected = matches;
+  let code: ResultCode = RESULT.success;
+  const limit = request.sizeLimit;
+  if (limit > 0 && selected.length > limit) {
+    selected = selected.slice(0, limit);
+    code = RESULT.sizeLimitExceeded;
+  }
+  const controls = [];
+  if (page) {
+    // A page size of 0 abandons the paged search (RFC 2696 3).
+    const end = page.size === 0 ? page.offset : page.offset + page.size;
+    const pageEntries = selected.slice(page.offset, end);
+    const next = end < selected.length ? end : undefined;
+    controls.push(pageResponseControl(page.size === 0 ? undefined : next));
+    if (next !== undefined) code = RESULT.success;
+    selected = pageEntries;
+  }
+  const responses: Response[] = selected.map((m) => entry(m.record.dn, m.attributes, request));
+  responses.push({ ...done(code, ''), controls });
+  return { responses };
+}
+
+function scopeCandidates(
+  request: SearchRequest,
+  ctx: OperationContext,
+): { records: DirectoryRecord[] } | { missing: true; bestMatch: string } {
+  const all = [...ctx.directory.entries.values()];
+  if (request.baseDn === '') return { records: all };
+  const baseKey = normalizeDn(request.baseDn);
+  const base = baseKey === undefined ? undefined : ctx.directory.get(baseKey);
+  if (!base || baseKey === undefined) return { missing: true, bestMatch: bestMatch(request.baseDn, ctx) };
+  switch (request.scope) {
+    case 'base':
+      return { records: [base] };
+    case 'one':
+      return { records: all.filter((r) => r.parentKey === baseKey) };
+    case 'sub':
+      return { records: all.filter((r) => r.key === baseKey || r.key.endsWith(`,${baseKey}`)) };
+  }
+}
+
+/** The deepest existing ancestor of a missing base DN (AD reports it as matchedDN). */
+function bestMatch(dn: string, ctx: OperationContext): string {
+  const key = normalizeDn(dn);
+  if (key === undefined) return '';
+  let best = '';
+  for (const record of ctx.directory.entries.values()) {
+    if ((key.endsWith(`,${record.key}`) || key === record.key) && record.dn.length > best.length) best = record.dn;
+  }
+  return best;
+}
+
+function entry(dn: string, attributes: readonly Attribute[], request: SearchRequest): Response {
+  const selected = selectAttributes(attributes, request.attributes);
+  const values = request.typesOnly ? selected.map((a) => ({ type: a.type, values: [] })) : selected;
+  return { protocolOp: encodeSearchEntry(dn, values) };
+}
+
+/** RFC 4511 4.5.1.8: no list or `*` means all user attributes; `1.1` alone means none; names are case-insensitive. */
+function selectAttributes(attributes: readonly Attribute[], requested: readonly string[]): readonly Attribute[] {
+  if (requested.length === 0 || requested.includes('*')) return attributes;
+  const wanted = new Set(requested.map((r) => r.toLowerCase()));
+  return attributes.filter((a) => wanted.has(a.type.toLowerCase()));
+}
+
+function done(code: ResultCode, message: string, matchedDn = ''): Response {
+  return { protocolOp: encodeResult(RESPONSE_TAG.searchDone, { code, message, matchedDn }) };
+}

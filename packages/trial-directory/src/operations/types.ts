@@ -1,0 +1,33 @@
+/** What every operation handler receives and returns. */
+import type { Logger } from 'pino';
+import type { Directory, UserRecord } from '../directory/model.ts';
+import type { DirectoryPolicy } from '../directory/policy.ts';
+import type { Control, ResponseControl } from '../ldap/index.ts';
+
+export interface Session {
+  /** The bound user; undefined before a bind and after an anonymous (empty password) bind. */
+  user: UserRecord | undefined;
+  /** True on LDAPS and after a successful StartTLS. */
+  secure: boolean;
+}
+
+export interface OperationContext {
+  readonly directory: Directory;
+  readonly policy: DirectoryPolicy;
+  readonly session: Session;
+  readonly controls: readonly Control[];
+  readonly logger: Logger;
+  /** Host name the root DSE reports (dnsHostName). */
+  readonly hostname: string;
+}
+
+export interface Response {
+  readonly protocolOp: Buffer;
+  readonly controls?: readonly ResponseControl[];
+}
+
+export interface OperationResult {
+  readonly responses: readonly Response[];
+  /** After the responses are written: upgrade to TLS (StartTLS) or close the connection (unbind). */
+  readonly afterwards?: 'startTls' | 'close';
+}
