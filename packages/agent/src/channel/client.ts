@@ -62,6 +62,8 @@ export interface ChannelClient {
   start(): void;
   /** Stops taking work, waits for in-flight requests (up to timeoutMs), closes; never reconnects after. */
   stop(timeoutMs?: number): Promise<void>;
+  /** Drops every connection at once, abandoning in-flight work, and never reconnects (a dying process). */
+  abort(): void;
   readonly state: ChannelState;
   readonly inFlight: number;
   /** The agent and tenant ids the cloud confirmed in welcome (once connected). */
@@ -441,6 +443,13 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
       await Promise.all(closing);
       connectedWaiters = [];
       idleWaiters = [];
+      setState('stopped');
+    },
+    abort() {
+      stopping = true;
+      if (retryTimer !== undefined) clearTimeout(retryTimer);
+      retryTimer = undefined;
+      for (const l of links) l.ws.terminate();
       setState('stopped');
     },
     get state() {

@@ -81,7 +81,10 @@ export class DirectoryConnection {
     signal?: AbortSignal,
   ): Promise<DirectoryConnection> {
     const dc = endpoint.label;
-    const tlsOptions: tls.ConnectionOptions = { ...settings.tls, servername: endpoint.serverName };
+    // SNI carries host names only (RFC 6066 3); for an IP, Node checks the certificate's IP SANs against the host.
+    const tlsOptions: tls.ConnectionOptions = net.isIP(endpoint.serverName)
+      ? { ...settings.tls }
+      : { ...settings.tls, servername: endpoint.serverName };
     const deadline = Date.now() + settings.connectTimeoutMs;
     const left = () => Math.max(1, deadline - Date.now());
     let socket: net.Socket;
