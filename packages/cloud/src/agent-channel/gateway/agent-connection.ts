@@ -1,0 +1,233 @@
+/**
+ * One agent's WebSocket, after its certificate was accepted: the session protocol of docs/PROTOCOL.md
+ * (hello -> welcome -> credit / requests / answers, ping/pong) on top of the dispatcher. Every inbound frame goes
+ * through parseFrame first; a frame that fails it closes the connection with CLOSE_CODES.protocolError and one clear
+ * log line (the agent reconnects and, being a correct agent, does not send it again).
+ */
+import {
+  type AgentFrame,
+  CLOSE_CODES,
+  type CloudFrame,
+  encodeFrame,
+  INFRASTRUCTURE_FAILURES,
+  MAX_FRAME_BYTES,
+  negotiateProtocolVersion,
+  parseFrame,
+} from '@openpta/protocol';
+import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
+import type { AgentSession, Dispatcher } from '../dispatch/index.ts';
+import type { AgentIdentity, ChannelAnswer, ChannelRequest } from './types.ts';
+
+export interface AgentConnectionOptions {
+  readonly ws: WebSocket;
+  readonly identity: AgentIdentity;
+  readonly dispatcher: Dispatcher<ChannelRequest, ChannelAnswer>;
+  readonly logger: Logger;
+  readonly heartbeatIntervalMs: number;
+  readonly helloTimeoutMs: number;
+  readonly node: string;
+  readonly remoteAddress: string | undefined;
+  readonly onClosed: (connection: AgentConnection) => void;
+  readonly onRejectedAnswer?: (reason: string) => void;
+}
+
+export class AgentConnection {
+  readonly identity: AgentIdentity;
+  readonly remoteAddress: string | undefined;
+  session: AgentSession<ChannelAnswer> | undefined;
+  agentVersion: string | undefined;
+  hostname: string | undefined;
+  /** Last time any frame arrived (epoch ms): the heartbeat closes connections silent for two intervals. */
+  lastFrameAt = Date.now();
+  /** Served/failed already reported to the registry (see AgentActivity deltas). */
+  reportedServed = 0;
+  reportedFailed = 0;
+  readonly #options: AgentConnectionOptions;
+  readonly #ws: WebSocket;
+  #helloTimer: NodeJS.Timeout | undefined;
+  #pingSeq = 0;
+  #closed = false;
+
+  constructor(options: AgentConnectionOptions) {
+    this.#options = options;
+    this.#ws = options.ws;
+    this.identity = options.identity;
+    this.remoteAddress = options.remoteAddress;
+    this.#helloTimer = setTimeout(
+      () => this.close(CLOSE_CODES.protocolError, `no hello within ${options.helloTimeoutMs} ms`),
+      options.helloTimeoutMs,
+    );
+    this.#ws.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
+    this.#ws.on('close', (code, reason) => this.#onClose(code, reason.toString('utf8')));
+    this.#ws.on('error', (error) => this.#options.logger.warn({ err: error.message }, 'agent connection error'));
+  }
+
+  get open(): boolean {
+    return !this.#closed;
+  }
+
+  send(frame: CloudFrame): void {
+    if (this.#closed) return;
+    this.#ws.send(encodeFrame(frame));
+  }
+
+  /** Heartbeat tick: close a silent connection, else ping it. */
+  heartbeat(now: number): void {
+    if (this.#closed) return;
+    if (now - this.lastFrameAt > 2 * this.#options.heartbeatIntervalMs) {
+      this.close(CLOSE_CODES.heartbeatTimeout, 'no frame from the agent for two heartbeat intervals');
+      return;
+    }
+    this.send({ type: 'ping', id: String(++this.#pingSeq), sentAt: now });
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#closed) return;
+    const level = code === CLOSE_CODES.normal || code === CLOSE_CODES.draining ? 'info' : 'warn';
+    this.#options.logger[level]({ closeCode: code, reason }, 'closing agent connection');
+    // Close frame first (the agent learns why); terminate if the agent does not complete the close handshake.
+    this.#ws.close(code, reason.slice(0, 120));
+    const kill = setTimeout(() => this.#ws.terminate(), 5000);
+    kill.unref();
+    this.#onClose(code, reason);
+  }
+
+  #onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.#closed) return;
+    this.lastFrameAt = Date.now();
+    const parsed = parseFrame(isBinary ? data : data.toString('utf8'), { from: 'agent', maxBytes: MAX_FRAME_BYTES });
+    if (!parsed.ok) {
+      if (parsed.error.code === 'FRAME_UNKNOWN_TYPE') {
+        // A newer agent may send frame types this cloud does not know (docs/PROTOCOL.md, "Versioning").
+        this.#options.logger.debug({ code: parsed.error.code }, 'ignored unknown frame type from agent');
+        return;
+      }
+      this.#protocolError(parsed.error.code, parsed.error.message);
+      return;
+    }
+    this.#onFrame(parsed.frame);
+  }
+
+  #onFrame(frame: AgentFrame): void {
+    const session = this.session;
+    if (frame.type === 'hello') {
+      if (session !== undefined) this.#protocolError('PROTOCOL_VIOLATION', 'second hello');
+      else this.#onHello(frame.versions, frame.agentVersion, frame.hostname);
+      return;
+    }
+    if (session === undefined) {
+      this.#protocolError('PROTOCOL_VIOLATION', `${frame.type} before hello`);
+      return;
+    }
+    switch (frame.type) {
+      case 'credit':
+        session.grant(frame.credits);
+        return;
+      case 'validate-response':
+      case 'change-password-response': {
+        const failed = INFRASTRUCTURE_FAILURES.has(frame.outcome);
+        const answer: ChannelAnswer = {
+          kind: frame.type === 'validate-response' ? 'validate' : 'change-password',
+          outcome: frame.outcome,
+          attributes: frame.type === 'validate-response' ? frame.attributes : undefined,
+          dc: frame.dc,
+          timings: frame.timings,
+        };
+        this.#answer(frame.requestId, answer, failed);
+        return;
+      }
+      case 'error':
+        if (frame.requestId !== undefined) {
+          this.#answer(frame.requestId, { kind: 'error', outcome: 'directory_error', errorCode: frame.code }, true);
+        } else {
+          this.#options.logger.warn({ code: frame.code, agentMessage: frame.message }, 'agent reported an error');
+        }
+        return;
+      case 'ping':
+        session.touch();
+        this.send({ type: 'pong', id: frame.id, sentAt: frame.sentAt });
+        return;
+      case 'pong':
+        session.touch();
+        return;
+    }
+  }
+
+  #onHello(versions: readonly number[], agentVersion: string, hostname: string): void {
+    if (this.#helloTimer !== undefined) clearTimeout(this.#helloTimer);
+    this.#helloTimer = undefined;
+    const version = negotiateProtocolVersion(versions);
+    if (version === undefined) {
+      this.send({
+        type: 'error',
+        code: 'UNSUPPORTED_VERSION',
+        message: 'no protocol version in common: upgrade the agent',
+      });
+      this.close(CLOSE_CODES.unsupportedVersion, `agent offers versions ${versions.join(',')}`);
+      return;
+    }
+    this.agentVersion = agentVersion;
+    this.hostname = hostname;
+    const { agentId, tenantId, domains } = this.identity;
+    this.session = this.#options.dispatcher.connect({
+      agentId,
+      tenantId,
+      domains,
+      send: (requestId, request) => this.#sendRequest(requestId, request),
+    });
+    this.send({
+      type: 'welcome',
+      version,
+      agentId,
+      tenantId,
+      heartbeatIntervalMs: this.#options.heartbeatIntervalMs,
+      serverTime: Date.now(),
+      node: this.#options.node,
+    });
+    this.#options.logger.info({ agentVersion, hostname, version }, 'agent connected');
+  }
+
+  #sendRequest(requestId: string, request: ChannelRequest): void {
+    const envelope = request.envelopes.get(this.identity.agentId);
+    if (envelope === undefined) {
+      // The dispatcher only hands a request to its recipients, so this is a bug, not an agent's fault.
+      throw new Error(`no envelope for agent ${this.identity.agentId} in request ${requestId}`);
+    }
+    const common = {
+      requestId,
+      envelope,
+      expiresAt: request.expiresAt,
+      ...(request.usernameDomain === undefined ? {} : { usernameDomain: request.usernameDomain }),
+    };
+    this.send(
+      request.kind === 'validate'
+        ? { type: 'validate-request', ...common }
+        : { type: 'change-password-request', ...common },
+    );
+  }
+
+  #answer(requestId: string, answer: ChannelAnswer, failed: boolean): void {
+    const result = this.session?.answer(requestId, answer, { failed });
+    if (result !== undefined && !result.accepted) {
+      // Answers are bound to the request and to the connection that took it (docs/PROTOCOL.md, "Dispatch").
+      const level = result.reason === 'late' ? 'info' : 'warn';
+      this.#options.logger[level]({ requestId, reason: result.reason }, 'rejected an answer from the agent');
+      this.#options.onRejectedAnswer?.(result.reason);
+    }
+  }
+
+  #protocolError(code: string, message: string): void {
+    this.send({ type: 'error', code: code.replace(/[^A-Z0-9_]/g, '_').slice(0, 64), message: message.slice(0, 1000) });
+    this.close(CLOSE_CODES.protocolError, `bad frame from agent: ${code}: ${message}`);
+  }
+
+  #onClose(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#helloTimer !== undefined) clearTimeout(this.#helloTimer);
+    this.session?.disconnect();
+    this.#options.logger.info({ closeCode: code, reason }, 'agent disconnected');
+    this.#options.onClosed(this);
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * The agents' WebSocket endpoint on the cloud's HTTPS port. Agents connect outbound only (they may sit behind a
+ * firewall and an HTTP CONNECT proxy) with mutual TLS; the gateway authenticates the client certificate at the HTTP
+ * upgrade, before any WebSocket exists, then hands the socket to an AgentConnection.
+ *
+ * The HTTPS server must request client certificates without requiring them (`requestCert: true,
+ * rejectUnauthorized: false`, agent CA in `ca`): browsers on the same port present none, and the gateway refuses an
+ * upgrade without a valid agent certificate with 401 and a reason the agent logs.
+ */
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import { hostname } from 'node:os';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { CLOSE_CODES, MAX_FRAME_BYTES } from '@openpta/protocol';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { createDispatcher, type Dispatcher } from '../dispatch/index.ts';
+import { AgentConnection } from './agent-connection.ts';
+import type { AgentActivity, AuthenticateAgent, ChannelAnswer, ChannelRequest } from './types.ts';
+
+/** The path agents open their WebSocket on. */
+export const AGENT_CONNECT_PATH = '/agent/v1/connect';
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
+const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
+const DEFAULT_ACTIVITY_FLUSH_MS = 10_000;
+
+export interface AgentGatewayOptions {
+  readonly authenticate: AuthenticateAgent;
+  readonly logger: Logger;
+  readonly dispatcher?: Dispatcher<ChannelRequest, ChannelAnswer>;
+  /** Overall timeout per request when the gateway creates the dispatcher. */
+  readonly requestTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  readonly helloTimeoutMs?: number;
+  /** Receives the agents' counters periodically and on every disconnect (to update the agents registry). */
+  readonly onActivity?: (activity: readonly AgentActivity[]) => void | Promise<void>;
+  readonly activityFlushMs?: number;
+  /** Name of this cloud node in welcome frames and logs. */
+  readonly node?: string;
+  /** Called for every refused answer (metrics). */
+  readonly onRejectedAnswer?: (reason: string) => void;
+}
+
+export interface DrainOptions {
+  /** Where agents should reconnect (another node); omitted = the same URL (a load balancer picks another node). */
+  readonly url?: string;
+  /** How long the agents wait before reconnecting. */
+  readonly delayMs?: number;
+  /** How long to wait for in-flight requests before closing every connection. */
+  readonly timeoutMs?: number;
+}
+
+export interface AgentGateway {
+  readonly dispatcher: Dispatcher<ChannelRequest, ChannelAnswer>;
+  /** Listens for upgrades on AGENT_CONNECT_PATH of this HTTPS server. */
+  attach(server: HttpServer): void;
+  /** The envelope keys of the connected agents of a tenant, by agent id. */
+  connectedKey(tenantId: string, agentId: string): AgentConnection['identity']['envelopeKey'] | undefined;
+  connectionCount(): number;
+  /** Closes every connection of one agent (revocation, renewal). */
+  disconnectAgent(agentId: string, reason: 'revoked' | 'superseded' | 'unauthorized'): number;
+  /** SIGTERM path: tell every agent to reconnect elsewhere, let in-flight requests finish, then close. */
+  drain(options?: DrainOptions): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
+  const logger = options.logger.child({ component: 'agent-gateway' });
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+  const node = options.node ?? `${hostname()}:${process.pid}`;
+  const dispatcher =
+    options.dispatcher ??
+    createDispatcher<ChannelRequest, ChannelAnswer>(
+      options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs },
+    );
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+  const connections = new Set<AgentConnection>();
+  const servers = new Set<HttpServer>();
+  let accepting = true;
+  let closed = false;
+
+  const heartbeat = setInterval(() => {
+    const now = Date.now();
+    for (const c of connections) c.heartbeat(now);
+  }, heartbeatIntervalMs);
+  heartbeat.unref();
+
+  const pendingActivity: AgentActivity[] = [];
+  function activityOf(c: AgentConnection, connected: boolean): AgentActivity | undefined {
+    const stats = c.session?.stats();
+    if (stats === undefined) return undefined;
+    const activity: AgentActivity = {
+      agentId: c.identity.agentId,
+      tenantId: c.identity.tenantId,
+      lastSeen: Math.max(stats.lastSeen, c.lastFrameAt),
+      inFlight: connected ? stats.inFlight : 0,
+      servedDelta: stats.served - c.reportedServed,
+      failedDelta: stats.failed - c.reportedFailed,
+      connected,
+      remoteAddress: c.remoteAddress,
+      agentVersion: c.agentVersion,
+      hostname: c.hostname,
+    };
+    c.reportedServed = stats.served;
+    c.reportedFailed = stats.failed;
+    return activity;
+  }
+  async function flushActivity(): Promise<void> {
+    if (options.onActivity === undefined) return;
+    const batch = pendingActivity.splice(0);
+    for (const c of connections) {
+      const a = activityOf(c, true);
+      if (a !== undefined) batch.push(a);
+    }
+    if (batch.length === 0) return;
+    try {
+      await options.onActivity(batch);
+    } catch (error) {
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not record agent activity');
+    }
+  }
+  const activityTimer = setInterval(() => void flushActivity(), options.activityFlushMs ?? DEFAULT_ACTIVITY_FLUSH_MS);
+  activityTimer.unref();
+
+  function refuse(socket: Duplex, status: 401 | 403 | 404 | 503, closeCode: number, reason: string): void {
+    const text = `${reason}\n`;
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 404 ? 'Not Found' : 'Service Unavailable'}\r\n` +
+        `Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
+        `X-Openpta-Close-Code: ${closeCode}\r\n\r\n${text}`,
+    );
+  }
+
+  async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== AGENT_CONNECT_PATH) {
+      // Another plugin may own this path; if nobody else listens, answer instead of leaving the socket hanging.
+      const server = [...servers].find((s) => s.listenerCount('upgrade') > 1);
+      if (server === undefined) refuse(socket, 404, CLOSE_CODES.protocolError, 'no WebSocket endpoint at this path');
+      return;
+    }
+    socket.on('error', () => socket.destroy());
+    const remoteAddress = (socket as TLSSocket).remoteAddress;
+    if (!accepting) {
+      refuse(socket, 503, CLOSE_CODES.draining, 'this cloud node is draining: reconnect later');
+      return;
+    }
+    let auth: Awaited<ReturnType<AuthenticateAgent>>;
+    try {
+      auth = await options.authenticate(socket as TLSSocket);
+    } catch (error) {
+      logger.error(
+        { err: error instanceof Error ? error.message : String(error), remoteAddress },
+        'agent authentication failed',
+      );
+      refuse(socket, 503, CLOSE_CODES.goingAway, 'could not check the agent certificate: retry later');
+      return;
+    }
+    if (!auth.ok) {
+      logger.warn({ remoteAddress, code: auth.code, reason: auth.reason }, 'refused an agent connection');
+      const closeCode = auth.code === 'revoked' ? CLOSE_CODES.revoked : CLOSE_CODES.unauthorized;
+      refuse(socket, auth.code === 'revoked' ? 403 : 401, closeCode, auth.reason);
+      return;
+    }
+    if (!accepting || socket.destroyed) {
+      refuse(socket, 503, CLOSE_CODES.draining, 'this cloud node is draining: reconnect later');
+      return;
+    }
+    const identity = auth.identity;
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const connection = new AgentConnection({
+        ws,
+        identity,
+        dispatcher,
+        logger: logger.child({ agentId: identity.agentId, tenantId: identity.tenantId }),
+        heartbeatIntervalMs,
+        helloTimeoutMs: options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
+        node,
+        remoteAddress,
+        onClosed: (c) => {
+          connections.delete(c);
+          const a = activityOf(c, false);
+          if (a !== undefined) pendingActivity.push(a);
+        },
+        ...(options.onRejectedAnswer === undefined ? {} : { onRejectedAnswer: options.onRejectedAnswer }),
+      });
+      connections.add(connection);
+    });
+  }
+
+  const upgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    void onUpgrade(req, socket, head);
+  };
+
+  function connectedKey(tenantId: string, agentId: string) {
+    for (const c of connections) {
+      if (c.identity.tenantId === tenantId && c.identity.agentId === agentId) return c.identity.envelopeKey;
+    }
+    return undefined;
+  }
+
+  async function drain(drainOptions: DrainOptions = {}): Promise<void> {
+    accepting = false;
+    for (const c of connections) {
+      c.send({
+        type: 'reconnect',
+        reason: 'draining',
+        ...(drainOptions.url === undefined ? {} : { url: drainOptions.url }),
+        ...(drainOptions.delayMs === undefined ? {} : { delayMs: drainOptions.delayMs }),
+      });
+    }
+    // Agents stop sending credit at once; what they already took finishes (or times out in the dispatcher).
+    const deadline = Date.now() + (drainOptions.timeoutMs ?? 20_000);
+    while (dispatcher.inFlight() > 0 && Date.now() < deadline && connections.size > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    for (const c of [...connections]) c.close(CLOSE_CODES.draining, 'cloud node draining');
+    await flushActivity();
+  }
+
+  return {
+    dispatcher,
+    attach(server) {
+      servers.add(server);
+      server.on('upgrade', upgradeListener);
+    },
+    connectedKey,
+    connectionCount: () => connections.size,
+    disconnectAgent(agentId, reason) {
+      let n = 0;
+      for (const c of [...connections]) {
+        if (c.identity.agentId !== agentId) continue;
+        n++;
+        c.close(CLOSE_CODES[reason], `agent ${reason}`);
+      }
+      return n;
+    },
+    drain,
+    async close() {
+      if (closed) return;
+      closed = true;
+      accepting = false;
+      clearInterval(heartbeat);
+      clearInterval(activityTimer);
+      for (const c of [...connections]) c.close(CLOSE_CODES.goingAway, 'cloud shutting down');
+      await flushActivity();
+      for (const s of servers) s.off('upgrade', upgradeListener);
+      servers.clear();
+      dispatcher.close();
+      wss.close();
+    },
+  };
+}

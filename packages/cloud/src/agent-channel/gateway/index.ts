@@ -1,0 +1,17 @@
+export { AgentConnection } from './agent-connection.ts';
+export {
+  AGENT_CONNECT_PATH,
+  type AgentGateway,
+  type AgentGatewayOptions,
+  createAgentGateway,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  type DrainOptions,
+} from './gateway.ts';
+export type {
+  AgentActivity,
+  AgentIdentity,
+  AuthenticateAgent,
+  AuthenticationResult,
+  ChannelAnswer,
+  ChannelRequest,
+} from './types.ts';

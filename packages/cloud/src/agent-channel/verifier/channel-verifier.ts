@@ -1,0 +1,177 @@
+/**
+ * The production CredentialVerifier: the password is sealed (packages/protocol envelope) to each connected agent of
+ * the tenant that serves the user's domain, bound to request id, tenant, agent and expiry, and dispatched through the
+ * tenant's queue. Only ciphertext leaves this function: the queue, the frames, the logs and the errors never hold the
+ * password.
+ *
+ * Status -> outcome: no agent -> agent_unavailable (at once); timeout -> directory_timeout; the agent that took the
+ * request vanished -> directory_error (never retried: the bind may have happened, see dispatcher.ts); an agent's error
+ * frame (e.g. its envelope did not open) -> directory_error.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  type EnvelopeRecipient,
+  type EnvelopeSecret,
+  type Outcome,
+  PASSWORD_PROVEN,
+  ProtocolError,
+  sealEnvelopes,
+} from '@openpta/protocol';
+import type { Logger } from 'pino';
+import type {
+  ChangePasswordRequest,
+  ChangePasswordResult,
+  CredentialVerifier,
+  VerifyPasswordRequest,
+  VerifyPasswordResult,
+} from '../../credentials/credential-verifier.ts';
+import type { DispatchResult } from '../dispatch/index.ts';
+import type { AgentGateway, ChannelAnswer } from '../gateway/index.ts';
+import { checkCredentialInput, usernameDomain } from './input.ts';
+
+export interface ChannelVerifierOptions {
+  readonly gateway: AgentGateway;
+  readonly logger: Logger;
+  /** Overall budget per request (queue + agent + directory). Default: the dispatcher's (15 s). */
+  readonly timeoutMs?: number;
+  /** Observer for metrics: kind, dispatch status, outcome, elapsed ms. Must not throw. */
+  readonly onResult?: (kind: 'validate' | 'change-password', status: string, outcome: Outcome, ms: number) => void;
+}
+
+/** A CredentialVerifier that can also be asked to use one given agent (the admin's "check this agent"). */
+export interface ChannelVerifier extends CredentialVerifier {
+  verifyPasswordVia(agentId: string, req: VerifyPasswordRequest): Promise<VerifyPasswordResult>;
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+export function createChannelVerifier(options: ChannelVerifierOptions): ChannelVerifier {
+  const { gateway } = options;
+  const logger = options.logger.child({ component: 'channel-verifier' });
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+
+  async function run(
+    kind: 'validate' | 'change-password',
+    tenantId: string,
+    username: string,
+    secret: EnvelopeSecret,
+    correlationId: string,
+    signal: AbortSignal | undefined,
+    onlyAgent?: string,
+  ): Promise<{ outcome: Outcome; answer?: ChannelAnswer; agentId?: string; status: string }> {
+    const started = performance.now();
+    const finish = (status: string, outcome: Outcome, answer?: ChannelAnswer, agentId?: string) => {
+      options.onResult?.(kind, status, outcome, performance.now() - started);
+      return {
+        outcome,
+        status,
+        ...(answer === undefined ? {} : { answer }),
+        ...(agentId === undefined ? {} : { agentId }),
+      };
+    };
+    const domain = usernameDomain(username);
+    const agents = gateway.dispatcher
+      .eligibleAgents(tenantId, domain)
+      .filter((a) => onlyAgent === undefined || a.agentId === onlyAgent);
+    const recipients: EnvelopeRecipient[] = [];
+    for (const a of agents) {
+      const key = gateway.connectedKey(tenantId, a.agentId);
+      if (key !== undefined) recipients.push({ agentId: a.agentId, key });
+    }
+    if (recipients.length === 0) {
+      logger.warn({ correlationId, tenantId, domain }, 'no connected agent serves this domain: agent_unavailable');
+      return finish('no_agent', 'agent_unavailable');
+    }
+    const requestId = randomUUID();
+    const expiresAt = Date.now() + timeoutMs;
+    let envelopes: Map<string, string>;
+    try {
+      envelopes = sealEnvelopes(recipients, { requestId, tenantId, expiresAt }, secret);
+    } catch (error) {
+      // sealEnvelope refuses invalid input (e.g. an over-long username) before anything is sent.
+      if (error instanceof ProtocolError) return finish('refused', 'bad_request');
+      throw error;
+    }
+    const result: DispatchResult<ChannelAnswer> = await gateway.dispatcher.dispatch({
+      requestId,
+      tenantId,
+      recipients: new Set(envelopes.keys()),
+      payload: { kind, envelopes, expiresAt, usernameDomain: domain },
+      timeoutMs,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    const log = { correlationId, requestId, tenantId, status: result.status };
+    switch (result.status) {
+      case 'answered': {
+        const answer = result.result;
+        if (answer.kind === 'error') {
+          logger.warn({ ...log, agentId: result.agentId, code: answer.errorCode }, 'the agent refused the request');
+          return finish('agent_error', 'directory_error', answer, result.agentId);
+        }
+        if (answer.kind !== kind) {
+          logger.warn({ ...log, agentId: result.agentId, answered: answer.kind }, 'the agent answered another kind');
+          return finish('wrong_kind', 'directory_error', undefined, result.agentId);
+        }
+        logger.debug({ ...log, agentId: result.agentId, outcome: answer.outcome }, 'agent answered');
+        return finish('answered', answer.outcome, answer, result.agentId);
+      }
+      case 'no_agent':
+        logger.warn(log, 'no connected agent could take the request: agent_unavailable');
+        return finish(result.status, 'agent_unavailable');
+      case 'timeout':
+        logger.warn({ ...log, taken: result.taken, agentId: result.agentId }, 'no answer in time: directory_timeout');
+        return finish(result.status, 'directory_timeout', undefined, result.agentId);
+      case 'agent_lost':
+        logger.warn({ ...log, agentId: result.agentId }, 'the agent disconnected while validating: directory_error');
+        return finish(result.status, 'directory_error', undefined, result.agentId);
+      case 'aborted':
+      case 'closed':
+        return finish(result.status, 'directory_error');
+    }
+  }
+
+  async function verify(req: VerifyPasswordRequest, onlyAgent?: string): Promise<VerifyPasswordResult> {
+    if (!checkCredentialInput(req.username, [req.password])) return { outcome: 'bad_request' };
+    const r = await run(
+      'validate',
+      req.tenantId,
+      req.username,
+      { purpose: 'validate', username: req.username, password: req.password },
+      req.correlationId,
+      req.signal,
+      onlyAgent,
+    );
+    const answer = r.answer;
+    const timings = answer?.timings as Readonly<Record<string, number>> | undefined;
+    return {
+      outcome: r.outcome,
+      ...(r.agentId === undefined ? {} : { agentId: r.agentId }),
+      // Attributes only ever accompany a proven password.
+      ...(answer?.attributes !== undefined && PASSWORD_PROVEN.has(r.outcome) ? { attributes: answer.attributes } : {}),
+      ...(answer?.dc === undefined ? {} : { dc: answer.dc }),
+      ...(timings === undefined ? {} : { timings }),
+    };
+  }
+
+  return {
+    verifyPassword: (req) => verify(req),
+    verifyPasswordVia: (agentId, req) => verify(req, agentId),
+    async changePassword(req: ChangePasswordRequest): Promise<ChangePasswordResult> {
+      if (!checkCredentialInput(req.username, [req.oldPassword, req.newPassword])) return { outcome: 'bad_request' };
+      const r = await run(
+        'change-password',
+        req.tenantId,
+        req.username,
+        {
+          purpose: 'change-password',
+          username: req.username,
+          oldPassword: req.oldPassword,
+          newPassword: req.newPassword,
+        },
+        req.correlationId,
+        req.signal,
+      );
+      return { outcome: r.outcome };
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { type ChannelVerifier, type ChannelVerifierOptions, createChannelVerifier } from './channel-verifier.ts';
+export { checkCredentialInput, usernameDomain } from './input.ts';
