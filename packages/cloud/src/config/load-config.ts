@@ -71,9 +71,15 @@ export function loadCloudConfig({
 
   const parsed = cloudConfigInputSchema.safeParse(merged);
   if (!parsed.success) {
-    const issues: ConfigIssue[] = parsed.error.issues.map((issue) => {
+    const issues: ConfigIssue[] = parsed.error.issues.flatMap((issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => ({
+          field: [...issue.path, key].join('.'),
+          message: 'unknown setting: check its spelling against docs/CLOUD.md',
+        }));
+      }
       const field = issue.path.join('.');
-      return { field, message: `${issue.message}${whereToSet(field, configFile)}` };
+      return [{ field, message: `${issue.message}${whereToSet(field, configFile)}` }];
     });
     throw new ConfigError(issues, configFile ? `config file ${configFile}` : undefined);
   }
