@@ -75,7 +75,10 @@ describe('failover', () => {
   test('all DCs hung -> directory_unavailable after the connect timeouts, not TCP retries', async () => {
     const a = await startSilentServer();
     const b = await startSilentServer();
-    closers.push(() => a.close(), () => b.close());
+    closers.push(
+      () => a.close(),
+      () => b.close(),
+    );
     const v = validatorFor(
       ad,
       adConfig(ad, { dcs: [{ url: a.url }, { url: b.url }], timeouts: { connectMs: 200, overallMs: 60000 } }),

@@ -229,7 +229,10 @@ describe('StartTLS', () => {
   test('validates over StartTLS on 389', async () => {
     const w = validatorFor(
       ad,
-      adConfig(ad, { dcs: [{ url: ad.ldapUrl, serverName: ad.servername }], tls: { mode: 'starttls', caFile: ad.caFile } }),
+      adConfig(ad, {
+        dcs: [{ url: ad.ldapUrl, serverName: ad.servername }],
+        tls: { mode: 'starttls', caFile: ad.caFile },
+      }),
     );
     try {
       const u = ad.users.normal;
