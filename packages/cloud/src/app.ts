@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import helmet from '@fastify/helmet';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { adminRoutes } from './admin/admin-routes.ts';
 import { ensureAdminToken } from './admin/admin-token.ts';
 import type { CloudConfig } from './config/schema.ts';
@@ -78,6 +78,7 @@ export async function buildCloudApp(input: CloudConfig, deps: CloudDeps = {}): P
       loggerInstance: logger as FastifyBaseLogger,
       https: { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' },
       genReqId: (req) => requestId(req.headers['x-request-id']),
+      logController: new LogController({ requestIdLogLabel: 'requestId' }),
       bodyLimit: config.bodyLimitBytes,
       requestTimeout: config.requestTimeoutMs,
       connectionTimeout: config.requestTimeoutMs,

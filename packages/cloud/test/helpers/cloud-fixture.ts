@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ConfigFlags, loadCloudConfig } from '../../src/config/index.ts';
 import type { CloudPlugin } from '../../src/context.ts';
-import { createLogger } from '../../src/observability/logger.ts';
+import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { type RunningCloud, startCloud } from '../../src/start.ts';
 import type { Store } from '../../src/store/index.ts';
 
@@ -35,7 +35,7 @@ export interface TestCloud {
 
 /** A real cloud over HTTPS on an ephemeral loopback port, with a SQLite file in a fresh temp directory. */
 export async function startTestCloud(
-  options: { plugins?: CloudPlugin[]; flags?: ConfigFlags; dataDir?: string; store?: Store } = {},
+  options: { plugins?: CloudPlugin[]; flags?: ConfigFlags; dataDir?: string; store?: Store; logger?: Logger } = {},
 ): Promise<TestCloud> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'openpta-cloud-'));
   const config = loadCloudConfig({ flags: { dataDir, port: 0, logLevel: 'silent', ...options.flags }, env: {} });
@@ -43,7 +43,7 @@ export async function startTestCloud(
   const cloud = await startCloud(config, {
     plugins: options.plugins,
     store: options.store,
-    logger: createLogger('silent'),
+    logger: options.logger ?? createLogger('silent'),
     announce: (line) => announced.push(line),
   });
   const ca = readFileSync(cloud.ctx.tls.caFile!, 'utf8');
