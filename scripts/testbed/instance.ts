@@ -80,6 +80,8 @@ export async function startInstance(options: StartOptions): Promise<RunningInsta
         stopped = true;
         await stopSamba(info.pid);
         releaseAddress(ip);
+        // 30 MB per instance; OPENPTA_TESTBED_KEEP=1 keeps it (logs in DIR/log) for a post-mortem.
+        if (process.env.OPENPTA_TESTBED_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
       },
       stopSync() {
         if (stopped) return;
