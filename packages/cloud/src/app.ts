@@ -6,10 +6,12 @@ import { adminRoutes } from './admin/admin-routes.ts';
 import { ensureAdminToken } from './admin/admin-token.ts';
 import type { CloudConfig } from './config/schema.ts';
 import type { CloudContext, CloudPlugin } from './context.ts';
+import type { CredentialVerifier } from './credentials/index.ts';
 import { installErrorHandling } from './error-handler.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { type CloudMetrics, createMetrics } from './observability/metrics.ts';
 import { installRequestMetrics, observabilityRoutes } from './observability/routes.ts';
+import { type OidcPluginOptions, oidcPlugin } from './oidc/index.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { openDatabase, type Store } from './store/open-database.ts';
 import { createClientService } from './tenants/client-service.ts';
@@ -25,6 +27,10 @@ export interface CloudDeps {
   logger?: Logger;
   /** An already-open store (tests); otherwise config.databaseUrl is opened and closed by the app. */
   store?: Store;
+  /** How sign-in checks passwords (the agent channel's verifier in `serve`; in-process for tests and demo). */
+  credentialVerifier?: CredentialVerifier;
+  /** OIDC/sign-in options beyond the verifier (rate limiter, lockout, sweep interval). */
+  oidc?: Omit<OidcPluginOptions, 'verifier'>;
 }
 
 export interface CloudApp {
@@ -48,6 +54,7 @@ function featurePlugins(deps: CloudDeps): CloudPlugin[] {
   return [
     { name: 'admin', register: adminRoutes },
     // --- feature plugins: oidc, sign-in, agent-channel register here ---
+    oidcPlugin({ ...deps.oidc, verifier: deps.credentialVerifier }),
     ...(deps.plugins ?? []),
   ];
 }
@@ -76,7 +83,9 @@ export async function buildCloudApp(input: CloudConfig, deps: CloudDeps = {}): P
     // Typed as the default (http) instance: plugins need not care that the server is HTTPS.
     const app = Fastify({
       loggerInstance: logger as FastifyBaseLogger,
-      https: { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' },
+      // Agents authenticate with client certificates on the same port (renewal, gateway): request one, never require
+      // it (browsers have none), and check it in code: agent-channel/registration authenticateAgentCertificate.
+      https: { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2', requestCert: true, rejectUnauthorized: false },
       genReqId: (req) => requestId(req.headers['x-request-id']),
       logController: new LogController({ requestIdLogLabel: 'requestId' }),
       bodyLimit: config.bodyLimitBytes,

@@ -74,12 +74,44 @@ export interface AuditEventsTable {
   details: string;
 }
 
+export interface OidcPayloadsTable {
+  tenant_id: string;
+  /** oidc-provider model name: Session, Interaction, AuthorizationCode, AccessToken, RefreshToken, Grant, ... */
+  type: string;
+  id: string;
+  /** JSON payload. */
+  payload: string;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  /** Epoch ms; null = no expiry. */
+  expires_at: number | null;
+  consumed_at: number | null;
+}
+
+/** Per-tenant token signing keys (migration 0002-oidc); see oidc/signing-keys.ts for the rotation states. */
+export type SigningKeyState = 'next' | 'active' | 'retired';
+
+export interface SigningKeysTable {
+  tenant_id: string;
+  kid: string;
+  alg: string;
+  state: SigningKeyState;
+  private_jwk: string;
+  created_at: number;
+  activated_at: number | null;
+  retired_at: number | null;
+  retire_until: number | null;
+}
+
 /** Kysely's view of the whole database. */
 export interface Database {
   tenants: TenantsTable;
   tenant_domains: TenantDomainsTable;
   oidc_clients: OidcClientsTable;
   users: UsersTable;
+  oidc_payloads: OidcPayloadsTable;
+  signing_keys: SigningKeysTable;
   admin_tokens: AdminTokensTable;
   audit_events: AuditEventsTable;
 }

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as core from './0001-core.ts';
+import * as oidc from './0002-oidc.ts';
 
 /**
  * Every migration, listed statically (no directory scan: works the same from a bundle or a read-only install).
@@ -8,6 +9,7 @@ import * as core from './0001-core.ts';
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-core': core,
+  '0002-oidc': oidc,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,78 @@
+/**
+ * The OIDC feature as one cloud plugin: every tenant's provider under /t/<tenant>/ and the sign-in pages under
+ * /signin/<tenant>/<uid>, sharing one provider registry. Registered in app.ts (featurePlugins).
+ *
+ * Keys: the provider's cookie keys and the CSRF key are derived from the data key (HKDF-SHA256, RFC 5869) with
+ * distinct labels, so every instance sharing the data key agrees on them and nothing new has to be provisioned.
+ */
+import { hkdfSync } from 'node:crypto';
+import type { CloudContext, CloudPlugin } from '../context.ts';
+import { type CredentialVerifier, noDirectoryVerifier } from '../credentials/index.ts';
+import { SignInRateLimiter, SmartLockout } from '../protection/index.ts';
+import { signInRoutes } from '../sign-in/routes.ts';
+import { loadOrCreateDataKey } from '../tenants/data-key.ts';
+import { startPayloadSweep } from './payload-adapter.ts';
+import { createProviderRegistry, type ProviderRegistry } from './provider-registry.ts';
+import { providerRoutes } from './provider-routes.ts';
+
+export interface OidcPluginOptions {
+  /** How passwords are checked; default: none configured (every attempt is agent_unavailable). */
+  readonly verifier?: CredentialVerifier;
+  /** Default: protection/'s SignInRateLimiter with its defaults (per address and per tenant). */
+  readonly rateLimiter?: SignInRateLimiter;
+  /** Default: protection/'s SmartLockout with a memory store (per username). */
+  readonly lockout?: SmartLockout;
+  /** Expired artefacts are deleted this often; default 10 minutes. */
+  readonly sweepIntervalMs?: number;
+  /** Called with the registry once built (admin key rotation, tests). */
+  readonly onRegistry?: (registry: ProviderRegistry) => void;
+}
+
+function deriveKey(dataKey: Buffer, label: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), `openpta ${label}`, 32));
+}
+
+export function oidcPlugin(options: OidcPluginOptions = {}): CloudPlugin {
+  return {
+    name: 'oidc',
+    async register(app, ctx: CloudContext) {
+      const dataKey = loadOrCreateDataKey(ctx.config.dataKeyFile);
+      const logger = ctx.logger.child({ component: 'oidc' });
+      const registry = createProviderRegistry({
+        db: ctx.store.db,
+        clients: ctx.services.clients,
+        users: ctx.services.users,
+        cookieKeys: [deriveKey(dataKey, 'oidc cookies v1').toString('base64url')],
+        logger,
+      });
+      options.onRegistry?.(registry);
+      const verifier = options.verifier ?? noDirectoryVerifier;
+      if (!options.verifier) {
+        logger.warn(
+          { event: 'no_credential_verifier' },
+          'no credential verifier configured: every sign-in will report "directory unreachable" until agents connect',
+        );
+      }
+      await app.register(async (scope) => providerRoutes(scope, { tenants: ctx.services.tenants, registry }));
+      await app.register(async (scope) =>
+        signInRoutes(scope, {
+          db: ctx.store.db,
+          tenants: ctx.services.tenants,
+          users: ctx.services.users,
+          registry,
+          verifier,
+          csrfKey: deriveKey(dataKey, 'sign-in csrf v1'),
+          logger: ctx.logger,
+          metricsRegistry: ctx.metrics.registry,
+          // Secure defaults: per-address/per-tenant rate limits and per-username smart lockout (protection/).
+          rateLimiter: options.rateLimiter ?? new SignInRateLimiter(),
+          lockout: options.lockout ?? new SmartLockout(),
+        }),
+      );
+      const stopSweep = startPayloadSweep(ctx.store.db, options.sweepIntervalMs ?? 600_000, (error) =>
+        logger.warn({ err: error }, 'sweeping expired OIDC artefacts failed'),
+      );
+      app.addHook('onClose', async () => stopSweep());
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Validation of the sign-in forms (zod at the boundary). Limits are generous for real names and passwords but keep
+ * odd input away from the directory: a field that is missing, too long, not well-formed Unicode (lone surrogates)
+ * or carries control characters is a `bad_request` with a message the page can show. Usernames are NFC-normalised
+ * and trimmed; passwords are passed exactly as typed (the directory compares them byte for byte).
+ */
+import { z } from 'zod';
+
+export const MAX_FIELD_LENGTH = 256;
+
+const CONTROL = /\p{Cc}/u;
+
+function field(label: string, max = MAX_FIELD_LENGTH) {
+  return z
+    .string({ error: `Enter your ${label}.` })
+    .max(max * 4, `The ${label} is too long.`)
+    .refine((v) => v.isWellFormed(), `The ${label} contains characters that are not allowed.`)
+    .refine((v) => !CONTROL.test(v), `The ${label} contains characters that are not allowed.`)
+    .refine((v) => [...v].length <= max, `The ${label} is too long (at most ${max} characters).`);
+}
+
+const username = field('username')
+  .transform((v) => v.normalize('NFC').trim())
+  .refine((v) => v.length > 0, 'Enter your username.')
+  .refine((v) => /^[^@\s]+@[^@\s]+$/u.test(v), 'Enter your username in the form name@example.com.');
+
+const password = (label: string) => field(label).refine((v) => v.length > 0, `Enter your ${label}.`);
+
+export const signInFormSchema = z.object({
+  csrf: z.string().max(128).optional(),
+  username,
+  password: password('password'),
+});
+
+export const changePasswordFormSchema = z
+  .object({
+    csrf: z.string().max(128).optional(),
+    currentPassword: password('current password'),
+    newPassword: password('new password'),
+    confirmPassword: password('new password again'),
+  })
+  .refine((f) => f.newPassword === f.confirmPassword, {
+    message: 'The new passwords do not match.',
+    path: ['confirmPassword'],
+  });
+
+export const csrfOnlyFormSchema = z.object({ csrf: z.string().max(128).optional() });
+
+export type SignInForm = z.output<typeof signInFormSchema>;
+export type ChangePasswordForm = z.output<typeof changePasswordFormSchema>;
+
+/** The first message of a failed parse, for the page (zod messages above are user-facing by design). */
+export function firstMessage(error: z.ZodError): string {
+  return error.issues[0]?.message ?? 'The form was not filled in correctly.';
+}
+
+/** The domain part of a UPN, lower-cased, for home-realm discovery. */
+export function upnDomain(upn: string): string {
+  return upn.slice(upn.lastIndexOf('@') + 1).toLowerCase();
+}

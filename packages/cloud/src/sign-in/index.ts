@@ -1,0 +1,5 @@
+export { type Csrf, createCsrf } from './csrf.ts';
+export { escapeHtml } from './html.ts';
+export { DIRECTORY_UNREACHABLE_MESSAGE, viewForOutcome, WRONG_CREDENTIALS_MESSAGE } from './outcome-view.ts';
+export { type SignInRoutesOptions, signInRoutes } from './routes.ts';
+export { SIGN_IN_CSP } from './security-headers.ts';

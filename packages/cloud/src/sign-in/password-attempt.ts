@@ -1,0 +1,100 @@
+/**
+ * One password check, in order: per-username lockout gate -> credential verifier (with a deadline) -> lockout
+ * bookkeeping -> metrics and one log line. Returns the verifier's result; never throws for anything the verifier or
+ * the directory can do (a verifier that throws is reported as directory_error, never as a wrong password).
+ */
+import { performance } from 'node:perf_hooks';
+import type { Outcome } from '@openpta/protocol';
+import type { Logger } from 'pino';
+import type { CredentialVerifier, VerifyPasswordResult } from '../credentials/credential-verifier.ts';
+import type { SmartLockout } from '../protection/index.ts';
+import { protectionSettingsFromTenant } from '../protection/index.ts';
+import type { Tenant } from '../tenants/index.ts';
+import type { SignInMetrics } from './metrics.ts';
+
+export interface AttemptContext {
+  readonly tenant: Tenant;
+  readonly username: string;
+  readonly ip: string;
+  readonly correlationId: string;
+  /** performance.now() when the request arrived: the histogram measures what the user waits. */
+  readonly startedAt: number;
+}
+
+export interface AttemptDeps {
+  readonly verifier: CredentialVerifier;
+  readonly lockout?: SmartLockout;
+  readonly metrics: SignInMetrics;
+  readonly logger: Logger;
+  readonly timeoutMs: number;
+}
+
+export type AttemptResult =
+  | ({ readonly locked?: false } & VerifyPasswordResult)
+  | { readonly locked: true; readonly outcome: 'account_locked'; readonly retryAfterSeconds: number };
+
+/** Records a finished attempt: counter, histogram, one log line (never the password). */
+export function recordAttempt(
+  deps: Pick<AttemptDeps, 'metrics' | 'logger'>,
+  ctx: AttemptContext,
+  outcome: Outcome,
+  extra: Record<string, unknown> = {},
+): void {
+  const elapsedMs = Math.round(performance.now() - ctx.startedAt);
+  deps.metrics.attempts.inc({ outcome });
+  deps.metrics.duration.observe({ outcome }, elapsedMs / 1000);
+  deps.logger.info(
+    {
+      event: 'sign_in',
+      tenant: ctx.tenant.name,
+      username: ctx.username,
+      outcome,
+      correlationId: ctx.correlationId,
+      elapsedMs,
+      ip: ctx.ip,
+      ...extra,
+    },
+    'sign-in attempt',
+  );
+}
+
+export async function checkPassword(deps: AttemptDeps, ctx: AttemptContext, password: string): Promise<AttemptResult> {
+  const subject = {
+    tenantId: ctx.tenant.id,
+    username: ctx.username,
+    ip: ctx.ip,
+    settings: protectionSettingsFromTenant(ctx.tenant.settings).lockout,
+  };
+  const gate = deps.lockout ? await deps.lockout.beginPassword(subject) : undefined;
+  if (gate?.locked) {
+    recordAttempt(deps, ctx, 'account_locked', { reason: 'smart_lockout', counter: gate.counter });
+    return { locked: true, outcome: 'account_locked', retryAfterSeconds: gate.retryAfterSeconds };
+  }
+  let result: VerifyPasswordResult;
+  try {
+    result = await deps.verifier.verifyPassword({
+      tenantId: ctx.tenant.id,
+      username: ctx.username,
+      password,
+      correlationId: ctx.correlationId,
+      signal: AbortSignal.timeout(deps.timeoutMs),
+    });
+  } catch (error) {
+    deps.logger.error({ err: error, correlationId: ctx.correlationId }, 'credential verifier failed');
+    result = { outcome: 'directory_error' };
+  }
+  // An `ok` without the directory's immutable id cannot become a user: treat it as a directory error.
+  if (result.outcome === 'ok' && !result.attributes?.objectGuid) {
+    deps.logger.error({ correlationId: ctx.correlationId }, 'verifier answered ok without attributes');
+    result = { outcome: 'directory_error' };
+  }
+  if (gate && !gate.locked) {
+    const counted = await gate.finish({ outcome: result.outcome, password });
+    if (result.outcome === 'invalid_credentials' && counted.locked) {
+      recordAttempt(deps, ctx, result.outcome, { agentId: result.agentId, dc: result.dc, lockedNow: true });
+      return { locked: true, outcome: 'account_locked', retryAfterSeconds: counted.retryAfterSeconds };
+    }
+  }
+  recordAttempt(deps, ctx, result.outcome, { agentId: result.agentId, dc: result.dc, timings: result.timings });
+  return { ...result, locked: false };
+}
