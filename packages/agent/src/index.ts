@@ -4,3 +4,5 @@
  */
 export * from './config/index.ts';
 export * from './directory/index.ts';
+export * from './channel/index.ts';
+export * from './run/index.ts';

@@ -1,0 +1,10 @@
+export {
+  type AgentRunConfig,
+  type AgentRunConfigInput,
+  agentRunConfigSchema,
+  cloudSectionSchema,
+  healthSectionSchema,
+} from './config.ts';
+export { type HealthServer, startHealthServer } from './health-server.ts';
+export { createRequestHandler, type RequestHandlerOptions } from './request-handler.ts';
+export { type AgentRunIdentity, type AgentRuntime, type StartAgentOptions, startAgentRuntime } from './runtime.ts';

@@ -1,0 +1,153 @@
+/**
+ * `openpta agent run` as a library: the directory validator, the request pipeline, the channel client and the local
+ * health/metrics server, wired together with a graceful stop (stop taking credit, finish in-flight, close).
+ */
+import type { KeyObject } from 'node:crypto';
+import type { Logger } from 'pino';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { type ChannelClient, type ChannelState, createChannelClient } from '../channel/index.ts';
+import { resolveDirectoryConfig } from '../config/index.ts';
+import { createDirectoryValidator, type DirectoryValidator } from '../directory/index.ts';
+import type { AgentRunConfig } from './config.ts';
+import { type HealthServer, startHealthServer } from './health-server.ts';
+import { createRequestHandler } from './request-handler.ts';
+
+/** What the agent's state directory holds after registration (see packages/agent/src/identity). */
+export interface AgentRunIdentity {
+  readonly agentId: string;
+  readonly tenantId: string;
+  /** wss://.../agent/v1/connect recorded at registration (config cloud.url overrides it). */
+  readonly cloudUrl: string;
+  readonly certificatePem: string;
+  readonly privateKeyPem: string;
+  /** CA of the cloud's TLS server certificate (pinned at registration); undefined = the system store. */
+  readonly cloudCaPem?: string | undefined;
+  readonly envelopeKeys: ReadonlyMap<string, KeyObject> | ((kid: string) => KeyObject | undefined);
+}
+
+export interface AgentRuntime {
+  readonly client: ChannelClient;
+  readonly validator: DirectoryValidator;
+  readonly healthUrl: string | undefined;
+  readonly registry: Registry;
+  /** Graceful: no new work, in-flight finished (up to cloud.shutdownTimeoutMs), everything closed. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartAgentOptions {
+  readonly config: AgentRunConfig;
+  readonly identity: AgentRunIdentity;
+  readonly logger: Logger;
+  readonly agentVersion?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export async function startAgentRuntime(options: StartAgentOptions): Promise<AgentRuntime> {
+  const { config, identity, logger } = options;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const validator = createDirectoryValidator(resolveDirectoryConfig(config.directory, options.env), {
+    logger,
+    registry,
+  });
+  const connected = new Gauge({
+    name: 'openpta_agent_cloud_connected',
+    help: '1 when the agent holds a connection to the cloud',
+    registers: [registry],
+  });
+  const requests = new Counter({
+    name: 'openpta_agent_requests_total',
+    help: 'Requests handled, by kind and outcome (or refusal code)',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'openpta_agent_request_duration_seconds',
+    help: 'Time from receiving a request to answering it',
+    labelNames: ['kind'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+    registers: [registry],
+  });
+  let state: ChannelState = 'idle';
+  let stateDetail: string | undefined;
+  const proxy = config.cloud.proxy;
+  const client = createChannelClient({
+    url: config.cloud.url ?? identity.cloudUrl,
+    cert: identity.certificatePem,
+    key: identity.privateKeyPem,
+    ca: identity.cloudCaPem,
+    proxyUrl: proxy === false ? null : proxy,
+    handler: createRequestHandler({
+      agentId: identity.agentId,
+      tenantId: identity.tenantId,
+      envelopeKeys: identity.envelopeKeys,
+      validator,
+      logger,
+    }),
+    logger,
+    maxInFlight: config.cloud.maxInFlight,
+    connectTimeoutMs: config.cloud.connectTimeoutMs,
+    backoff: config.cloud.backoff,
+    agentVersion: options.agentVersion ?? '0.1.0',
+    capabilities: ['change-password'],
+    onStateChange: (next, detail) => {
+      state = next;
+      stateDetail = detail;
+      connected.set(next === 'connected' ? 1 : 0);
+    },
+    onRequestDone: (kind, outcome, ms) => {
+      const k = kind === 'validate-request' ? 'validate' : 'change-password';
+      requests.inc({ kind: k, outcome });
+      duration.observe({ kind: k }, ms / 1000);
+    },
+  });
+  let health: HealthServer | undefined;
+  if (config.health.port !== false) {
+    try {
+      health = await startHealthServer(config.health.host, config.health.port, {
+        registry,
+        ready: () => ({
+          ready: state === 'connected',
+          detail: {
+            cloud: state,
+            ...(stateDetail === undefined ? {} : { detail: stateDetail }),
+            inFlight: client.inFlight,
+          },
+        }),
+      });
+    } catch (error) {
+      await validator.close();
+      throw new Error(
+        `cannot listen for health and metrics on ${config.health.host}:${config.health.port}: ${(error as Error).message} ` +
+          '(set health.port to another port, or false)',
+      );
+    }
+  }
+  client.start();
+  logger.info(
+    {
+      agentId: identity.agentId,
+      tenantId: identity.tenantId,
+      health: health?.url,
+      maxInFlight: config.cloud.maxInFlight,
+    },
+    'agent started',
+  );
+  let stopping: Promise<void> | undefined;
+  return {
+    client,
+    validator,
+    registry,
+    healthUrl: health?.url,
+    stop() {
+      stopping ??= (async () => {
+        logger.info({ inFlight: client.inFlight }, 'agent stopping: no new requests, finishing in-flight ones');
+        await client.stop(config.cloud.shutdownTimeoutMs);
+        await validator.close();
+        await health?.close();
+        logger.info('agent stopped');
+      })();
+      return stopping;
+    },
+  };
+}
