@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Outcome } from '@openpta/protocol';
+import WebSocket from 'ws';
 import { startConnectProxy } from '../../agent/test/channel-support/connect-proxy.ts';
 import { type ChannelCloud, startChannelCloud } from './agent-channel-support/harness.ts';
 import { startTestAgent, type TestAgent } from './agent-channel-support/test-agent.ts';
@@ -383,5 +384,33 @@ describe('agent channel over mutual TLS', () => {
     assert.equal(r.outcome, 'ok');
     assert.ok(!agent.frames.some((f) => f.includes('N3w-Password-Long!')));
     assert.ok(!cloud.logText().includes('N3w-Password-Long!'));
+  });
+
+  test('frames are validated: a bad frame closes that connection with a clear log line; forged answers are refused', async () => {
+    const reg = await cloud.registerAgent('a-raw', 'tenant-raw');
+    const ws = new WebSocket(cloud.url, { cert: reg.cert, key: reg.key, ca: cloud.pki.caCert });
+    const received: string[] = [];
+    ws.on('message', (d) => received.push(d.toString()));
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    ws.send(JSON.stringify({ type: 'hello', versions: [1], agentVersion: 'raw', hostname: 'raw' }));
+    await until(() => received.some((m) => m.includes('"welcome"')), 'welcome');
+    // An answer for a request nobody sent: refused and logged, the connection stays.
+    ws.send(JSON.stringify({ type: 'validate-response', requestId: 'forged-1', outcome: 'ok' }));
+    await until(
+      () => cloud.logs.some((l) => l.msg === 'rejected an answer from the agent' && l.requestId === 'forged-1'),
+      'forged answer log',
+    );
+    assert.equal(ws.readyState, WebSocket.OPEN);
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.send(JSON.stringify({ type: 'credit', credits: 'lots' }));
+    assert.equal(await closed, 4000);
+    assert.ok(
+      cloud.logs.some(
+        (l) => l.msg === 'closing agent connection' && String(l.reason).includes('bad frame from agent: FRAME_INVALID'),
+      ),
+    );
   });
 });
