@@ -2,7 +2,8 @@
 # Installs the Debian packages the tests need (Samba AD DC for the real Active Directory test bed, Chromium for page
 # tests). Idempotent: does nothing when they are already there. Needs root on Debian.
 set -euo pipefail
-packages=(samba samba-ad-provision ldb-tools ldap-utils winbind krb5-user faketime chromium)
+# iproute2: the AD test bed adds its loopback address (127.0.0.N) to lo with `ip addr add`.
+packages=(samba samba-ad-provision ldb-tools ldap-utils winbind krb5-user faketime iproute2 chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createAccount } from './accounts.ts';
@@ -103,6 +103,16 @@ async function populate(dir: string, ip: string, progress: Progress): Promise<vo
   }
 }
 
+/** Older templates (other hashes) are never used again; running instances have their own copies. */
+function removeStaleTemplates(current: string): void {
+  for (const name of readdirSync(TESTBED_ROOT)) {
+    const path = join(TESTBED_ROOT, name);
+    if (/^template-[0-9a-f]{12}$/.test(name) && path !== current && !existsSync(`${path}.lock`)) {
+      rmSync(path, { recursive: true, force: true });
+    }
+  }
+}
+
 /** Returns the directory of a ready template, building it if needed (ip: where the build's DC may listen). */
 export async function ensureTemplate(ip: string, progress: Progress): Promise<string> {
   const final = join(TESTBED_ROOT, `template-${templateKey()}`);
@@ -136,6 +146,7 @@ export async function ensureTemplate(ip: string, progress: Progress): Promise<st
       rmSync(join(build, transient), { recursive: true, force: true });
     writeFileSync(join(build, READY_MARK), `${new Date().toISOString()}\n`);
     renameSync(build, final);
+    removeStaleTemplates(final);
     progress(`template ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${final}`);
     return final;
   } finally {
