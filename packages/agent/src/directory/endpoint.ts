@@ -14,5 +14,7 @@ export function endpointFromUrl(url: string, transport: DcEndpoint['transport'],
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = parsed.port ? Number(parsed.port) : parsed.protocol === 'ldaps:' ? 636 : 389;
   const scheme = transport === 'ldaps' ? 'ldaps' : 'ldap';
-  return { label: `${scheme}://${parsed.host}`, host, port, serverName: serverName ?? host, transport };
+  // The label always carries the port, so the same DC configured and discovered is one DC.
+  const label = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return { label, host, port, serverName: serverName ?? host, transport };
 }
