@@ -21,7 +21,10 @@ test('SRV records: lower priority first; weight decides within a priority', () =
   // Over many draws, the weight-90 record comes first about 90% of the time.
   let aFirst = 0;
   let seed = 1;
-  const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const rnd = () => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647;
+  };
   for (let i = 0; i < 2000; i++) if (orderSrv(records, rnd)[0]!.name === 'a') aFirst++;
   assert.ok(aFirst > 1600 && aFirst < 1990, String(aFirst));
 });
