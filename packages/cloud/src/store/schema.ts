@@ -104,6 +104,70 @@ export interface SigningKeysTable {
   retire_until: number | null;
 }
 
+/** TOTP enrolment of a user (migration 0004-protection; mfa/). The secret is sealed, never stored in clear. */
+export interface MfaTotpTable {
+  user_id: string;
+  tenant_id: string;
+  /** AES-256-GCM sealed secret bound to tenant and user (mfa/secret-seal.ts). */
+  secret_sealed: string;
+  /** Null until the user proved the app works with a first code. */
+  confirmed_at: number | null;
+  /** RFC 6238 time step of the last accepted code: a code from this step or earlier is a replay. */
+  last_used_step: number | null;
+  created_at: number;
+}
+
+/** Single-use recovery codes (0004-protection): SHA-256 hashes only. */
+export interface MfaRecoveryCodesTable {
+  id: string;
+  user_id: string;
+  tenant_id: string;
+  code_hash: string;
+  used_at: number | null;
+  created_at: number;
+}
+
+/** WebAuthn second-factor credentials (0004-protection). */
+export interface WebauthnCredentialsTable {
+  /** Credential id, base64url. */
+  id: string;
+  user_id: string;
+  tenant_id: string;
+  /** COSE public key, base64url. */
+  public_key: string;
+  counter: number;
+  /** JSON array of transports. */
+  transports: string;
+  device_type: string;
+  backed_up: number;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** One sign-in attempt step (0004-protection; sign-in-log/). Never a password, OTP or code. */
+export interface SignInLogTable {
+  id: string;
+  time: number;
+  tenant_id: string;
+  username: string;
+  user_id: string | null;
+  client_id: string | null;
+  ip: string;
+  user_agent: string | null;
+  stage: string;
+  agent_outcome: string | null;
+  result: string;
+  agent_id: string | null;
+  dc: string | null;
+  queue_ms: number | null;
+  agent_ms: number | null;
+  directory_ms: number | null;
+  total_ms: number | null;
+  mfa_method: string | null;
+  correlation_id: string;
+}
+
 /** Kysely's view of the whole database. */
 export interface Database {
   tenants: TenantsTable;
@@ -114,4 +178,8 @@ export interface Database {
   signing_keys: SigningKeysTable;
   admin_tokens: AdminTokensTable;
   audit_events: AuditEventsTable;
+  mfa_totp: MfaTotpTable;
+  mfa_recovery_codes: MfaRecoveryCodesTable;
+  webauthn_credentials: WebauthnCredentialsTable;
+  sign_in_log: SignInLogTable;
 }

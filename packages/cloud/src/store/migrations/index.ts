@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as core from './0001-core.ts';
 import * as oidc from './0002-oidc.ts';
+import * as protection from './0004-protection.ts';
 
 /**
  * Every migration, listed statically (no directory scan: works the same from a bundle or a read-only install).
@@ -10,6 +11,7 @@ import * as oidc from './0002-oidc.ts';
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-core': core,
   '0002-oidc': oidc,
+  '0004-protection': protection,
 };
 
 export const migrationProvider: MigrationProvider = {

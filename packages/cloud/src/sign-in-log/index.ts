@@ -1,0 +1,17 @@
+export {
+  MFA_METHODS,
+  resultForOutcome,
+  SIGN_IN_RESULTS,
+  SIGN_IN_STAGES,
+  type SignInLogEntryInput,
+  type SignInLogRecord,
+  type SignInResult,
+  signInLogEntrySchema,
+} from './record.ts';
+export {
+  type RetentionJob,
+  type SignInLogRetentionConfig,
+  signInLogRetentionConfigSchema,
+  startSignInLogRetention,
+} from './retention.ts';
+export { type SignInLogPage, type SignInLogQuery, SignInLogStore, signInLogQuerySchema } from './sign-in-log-store.ts';
