@@ -1,0 +1,146 @@
+/**
+ * Wires the agent channel into the cloud app: the gateway on the app's HTTPS server (client certificates requested,
+ * not required), authentication by the agent registry, per-tenant routing from tenant settings, activity flushed to
+ * the agents table, revocations and renewals cutting connections, and the SIGTERM path (reconnect hint to every
+ * agent, in-flight requests finish, then close).
+ *
+ * Usage (serve, demo): `const channel = createAgentChannel(); buildCloudApp(config, { credentialVerifier:
+ * channel.verifier, plugins: [agentIdentityPlugin(), channel.plugin] })`. The verifier exists before the app does
+ * (the sign-in plugin needs it at build time); the gateway learns its registry when the plugin registers.
+ */
+import type { Server as HttpServer } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { pino } from 'pino';
+import { Counter, Gauge } from 'prom-client';
+import type { CloudPlugin } from '../context.ts';
+import { type AgentGateway, type AuthenticateAgent, createAgentGateway } from './gateway/index.ts';
+import { getAgentRegistry } from './registration/agent-identity-plugin.ts';
+import { domainsForAgent } from './routing/index.ts';
+import { type ChannelVerifier, createChannelVerifier } from './verifier/index.ts';
+
+export interface AgentChannelOptions {
+  /** Overall timeout per request; default 15 s (DEFAULT_DISPATCH_TIMEOUT_MS). */
+  readonly requestTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  /** Sent with the reconnect hint at shutdown: where agents should go (another node); default their own URL. */
+  readonly drainReconnectUrl?: string;
+  /** How long shutdown waits for requests already taken by agents. */
+  readonly drainTimeoutMs?: number;
+}
+
+export interface AgentChannel {
+  readonly gateway: AgentGateway;
+  readonly verifier: ChannelVerifier;
+  readonly plugin: CloudPlugin;
+}
+
+export function createAgentChannel(options: AgentChannelOptions = {}): AgentChannel {
+  let authenticate: AuthenticateAgent = async () => ({
+    ok: false,
+    code: 'unauthorized',
+    reason: 'the cloud is starting: retry',
+  });
+  let logger = pino({ level: 'silent' });
+  let onSettled: ((status: string) => void) | undefined;
+  let onRejected: ((reason: string) => void) | undefined;
+  let recordActivity:
+    | ((batch: Parameters<NonNullable<Parameters<typeof createAgentGateway>[0]['onActivity']>>[0]) => Promise<void>)
+    | undefined;
+  const gateway = createAgentGateway({
+    authenticate: (socket) => authenticate(socket),
+    get logger() {
+      return logger;
+    },
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+    ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
+    onActivity: (batch) => recordActivity?.(batch),
+    onRejectedAnswer: (reason) => onRejected?.(reason),
+  });
+  const verifier = createChannelVerifier({
+    gateway,
+    get logger() {
+      return logger;
+    },
+    ...(options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs }),
+    onResult: (_kind, status) => onSettled?.(status),
+  });
+
+  const plugin: CloudPlugin = {
+    name: 'agent-channel',
+    async register(app, ctx) {
+      logger = ctx.logger;
+      const registry = getAgentRegistry(ctx);
+      authenticate = async (socket: TLSSocket) => {
+        const result = await registry.authenticateAgentSocket(socket);
+        if (!result.ok) return result;
+        const tenant = await ctx.store.db
+          .selectFrom('tenants')
+          .select('settings')
+          .where('id', '=', result.identity.tenantId)
+          .executeTakeFirst();
+        const settings = tenant === undefined ? {} : (JSON.parse(tenant.settings) as unknown);
+        return {
+          ok: true,
+          identity: { ...result.identity, domains: domainsForAgent(settings, result.identity.agentId) },
+        };
+      };
+      recordActivity = async (batch) => {
+        for (const update of batch) await registry.recordActivity(update);
+      };
+      const requests = new Counter({
+        name: 'openpta_agent_channel_requests_total',
+        help: 'Requests dispatched to agents, by how they ended (answered, no_agent, timeout, agent_lost, ...)',
+        labelNames: ['status'] as const,
+        registers: [ctx.metrics.registry],
+      });
+      const rejected = new Counter({
+        name: 'openpta_agent_channel_rejected_answers_total',
+        help: 'Answers from agents refused (unknown request, wrong connection, late)',
+        labelNames: ['reason'] as const,
+        registers: [ctx.metrics.registry],
+      });
+      new Gauge({
+        name: 'openpta_agent_channel_connections',
+        help: 'Agent connections held by this node',
+        registers: [ctx.metrics.registry],
+        collect() {
+          this.set(gateway.connectionCount());
+        },
+      });
+      new Gauge({
+        name: 'openpta_agent_channel_queue_depth',
+        help: 'Requests waiting for an agent with credit',
+        registers: [ctx.metrics.registry],
+        collect() {
+          this.set(gateway.dispatcher.queueDepth());
+        },
+      });
+      onSettled = (status) => requests.inc({ status });
+      onRejected = (reason) => rejected.inc({ reason });
+
+      // app.ts requests (never requires) client certificates on the HTTPS port; the gateway checks them at upgrade.
+      gateway.attach(app.server as HttpServer);
+
+      const unsubscribeRevoked = registry.events.onRevoked((event) => {
+        const n = gateway.disconnectAgent(event.agentId, 'revoked');
+        ctx.logger.info({ agentId: event.agentId, connections: n }, 'revoked agent disconnected');
+      });
+      const unsubscribeRenewed = registry.events.onRenewed((event) => {
+        gateway.disconnectAgent(event.agentId, 'superseded');
+      });
+      // preClose runs before the HTTP server stops: agents get the reconnect hint while sign-ins still finish.
+      app.addHook('preClose', async () => {
+        await gateway.drain({
+          ...(options.drainReconnectUrl === undefined ? {} : { url: options.drainReconnectUrl }),
+          timeoutMs: options.drainTimeoutMs ?? Math.min(ctx.config.shutdownTimeoutMs, 20_000),
+        });
+      });
+      app.addHook('onClose', async () => {
+        unsubscribeRevoked();
+        unsubscribeRenewed();
+        await gateway.close();
+      });
+    },
+  };
+  return { gateway, verifier, plugin };
+}

@@ -1,0 +1,1 @@
+export { type AgentRouting, agentRoutingSchema, domainsForAgent } from './routing-settings.ts';
