@@ -42,7 +42,11 @@ const clientView = (c: OidcClient, tenantName: string) => ({
   name: c.name,
   redirectUris: c.redirectUris,
   public: c.public,
-  tokenEndpointAuthMethod: c.public ? 'none' : 'client_secret_basic',
+  tokenEndpointAuthMethod: c.public
+    ? 'none'
+    : typeof c.settings.tokenEndpointAuthMethod === 'string'
+      ? c.settings.tokenEndpointAuthMethod
+      : 'client_secret_basic',
   createdAt: new Date(c.createdAt).toISOString(),
 });
 
