@@ -141,6 +141,21 @@ export function effectiveGroups(user: Pick<TestbedUser, 'groups'>): string[] {
   return expandGroups(user.groups);
 }
 
+export interface PrivateTestbed extends AdTestbed {
+  /** Stops this DC (e.g. to test "DC down"); also happens at process exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A DC of this test's own, on another loopback address, for tests that stop it, kill it or change its policy.
+ * Never stop the shared one: other test files of the run use it. About one second to start.
+ */
+export async function startPrivateTestbed(): Promise<PrivateTestbed> {
+  const instance = await startInstance({ tied: true });
+  process.once('exit', () => instance.stopSync());
+  return { ...describe(instance.info), stop: () => instance.stop() };
+}
+
 let shared: Promise<AdTestbed> | undefined;
 
 async function connect(): Promise<AdTestbed> {
