@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { registerAdmin } from './commands/admin.ts';
+import { registerAgentCheck } from './commands/agent-check.ts';
 import { registerServe } from './commands/serve.ts';
 
 export function buildProgram(): Command {
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerServe(program);
   registerAdmin(program);
+  registerAgentCheck(program);
   return program;
 }
 
