@@ -16,9 +16,15 @@ export interface TestRunTestbed {
 
 const MARKERS = ['testbed/index.ts', 'adTestbed'];
 
-/** Whether any selected test file, or a helper beside it in its test folder, uses the test bed. */
+/** The folder whose helpers a test file may import: its package's test/ folder, else its own folder. */
+function testRoot(file: string): string {
+  const at = file.indexOf('/test/');
+  return at >= 0 ? file.slice(0, at + '/test'.length) : dirname(file);
+}
+
+/** Whether any selected test file, or a helper in its test folder, uses the test bed. */
 export function usesTestbed(files: readonly string[]): boolean {
-  const folders = new Set(files.map((f) => dirname(f)));
+  const folders = new Set(files.map(testRoot));
   const candidates = new Set([...files, ...[...folders].flatMap((d) => globSync(`${d}/**/*.ts`))]);
   return [...candidates].some((f) => {
     const text = readFileSync(f, 'utf8');
