@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { registerAdmin } from './commands/admin.ts';
 import { registerAgentCheck } from './commands/agent-check.ts';
+import { registerAgentRun } from './commands/agent-run.ts';
 import { registerServe } from './commands/serve.ts';
 
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerAdmin(program);
   registerAgentCheck(program);
+  registerAgentRun(program);
   return program;
 }
 

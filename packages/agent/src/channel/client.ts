@@ -40,6 +40,8 @@ export interface ChannelClientOptions {
   readonly url: string;
   readonly cert: string | Buffer;
   readonly key: string | Buffer;
+  /** Read before every connection attempt when given (a renewed certificate is picked up on the next connect). */
+  readonly credentials?: () => { readonly cert: string | Buffer; readonly key: string | Buffer };
   /** CA that issued the cloud's server certificate; default: the system store. */
   readonly ca?: string | Buffer | undefined;
   /** http://proxy:port; undefined = from HTTPS_PROXY/NO_PROXY; null = never. */
@@ -138,12 +140,13 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
   async function openSocket(url: URL): Promise<WebSocket> {
     const proxy = options.proxyUrl === null ? undefined : (options.proxyUrl ?? proxyFromEnvironment(url));
     const servername = /^[\d.]+$|:/.test(url.hostname) ? undefined : url.hostname;
+    const { cert, key } = options.credentials?.() ?? options;
     const common = {
       handshakeTimeout: connectTimeoutMs,
       maxPayload: MAX_FRAME_BYTES,
       perMessageDeflate: false,
-      cert: options.cert,
-      key: options.key,
+      cert,
+      key,
       ...(options.ca === undefined ? {} : { ca: options.ca }),
     };
     if (proxy === undefined) return new WebSocket(url, common);
@@ -162,8 +165,8 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
         tls.connect({
           socket: tunnel,
           ...(servername === undefined ? {} : { servername }),
-          cert: options.cert,
-          key: options.key,
+          cert,
+          key,
           ...(options.ca === undefined ? {} : { ca: options.ca }),
         }),
     });

@@ -2,7 +2,10 @@
  * `openpta agent run` configuration: the agent's file (directory + log) extended with the `cloud` and `health`
  * sections. Defaults are the secure and usual choice; every one is documented here.
  */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseAgentConfig } from '../config/load.ts';
 import { agentConfigSchema } from '../config/schema.ts';
 
 export const cloudSectionSchema = z.strictObject({
@@ -44,3 +47,20 @@ export const agentRunConfigSchema = agentConfigSchema.extend({
 
 export type AgentRunConfig = z.output<typeof agentRunConfigSchema>;
 export type AgentRunConfigInput = z.input<typeof agentRunConfigSchema>;
+
+/** Reads and validates an `agent run` configuration file (YAML or JSON), with OPENPTA_AGENT_* overrides. */
+export function loadAgentRunConfig(file: string, env: NodeJS.ProcessEnv = process.env): AgentRunConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read agent configuration ${file}: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    throw new Error(`agent configuration ${file} is not valid YAML or JSON: ${(error as Error).message}`);
+  }
+  return parseAgentConfig(raw, { env, schema: agentRunConfigSchema, source: file });
+}

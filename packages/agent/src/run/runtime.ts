@@ -23,6 +23,8 @@ export interface AgentRunIdentity {
   /** CA of the cloud's TLS server certificate (pinned at registration); undefined = the system store. */
   readonly cloudCaPem?: string | undefined;
   readonly envelopeKeys: ReadonlyMap<string, KeyObject> | ((kid: string) => KeyObject | undefined);
+  /** Re-reads certificate and key before each connection (after a renewal). */
+  readonly credentials?: () => { readonly cert: string; readonly key: string };
 }
 
 export interface AgentRuntime {
@@ -76,6 +78,7 @@ export async function startAgentRuntime(options: StartAgentOptions): Promise<Age
     cert: identity.certificatePem,
     key: identity.privateKeyPem,
     ca: identity.cloudCaPem,
+    ...(identity.credentials === undefined ? {} : { credentials: identity.credentials }),
     proxyUrl: proxy === false ? null : proxy,
     handler: createRequestHandler({
       agentId: identity.agentId,
