@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
+import { recordAudit } from './audit.ts';
 
 const PREFIX = 'opta_admin_';
 
@@ -17,10 +18,12 @@ export async function ensureAdminToken(db: Kysely<Database>, now = Date.now()): 
   const existing = await db.selectFrom('admin_tokens').select('id').limit(1).executeTakeFirst();
   if (existing) return undefined;
   const token = `${PREFIX}${randomBytes(32).toString('base64url')}`;
+  const id = randomUUID();
   await db
     .insertInto('admin_tokens')
-    .values({ id: randomUUID(), token_hash: hashAdminToken(token), created_at: now })
+    .values({ id, token_hash: hashAdminToken(token), created_at: now })
     .execute();
+  await recordAudit(db, { actor: 'system', action: 'admin_token.create', target: `admin-token:${id}` }, now);
   return token;
 }
 

@@ -1,0 +1,82 @@
+/**
+ * Per-tenant signing key rotation (rotateSigningKey): the next key is in the JWKS before it signs anything; after a
+ * rotation it signs, the old key stays published until every token it signed has expired, then leaves the JWKS.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import * as oidc from 'openid-client';
+import { MAX_SIGNED_TTL_SECONDS, rotateSigningKeyInStore } from '../src/oidc/index.ts';
+import { SignInRateLimiter } from '../src/protection/index.ts';
+import { type Harness, startHarness } from './support/oidc-harness.ts';
+import { discoverRp, signIn } from './support/oidc-rp.ts';
+
+const PASSWORD = 'Scripted-Pass-1';
+let h: Harness;
+
+before(async () => {
+  // The directory is not what this file tests: a scripted verifier answers (the real path is in oidc-flow.test.ts).
+  h = await startHarness({
+    verifier: {
+      verifyPassword: async (r) =>
+        r.password === PASSWORD
+          ? { outcome: 'ok', attributes: { objectGuid: '0f0e0d0c-0b0a-4909-8807-060504030201', upn: r.username } }
+          : { outcome: 'invalid_credentials' },
+      changePassword: async () => ({ outcome: 'directory_error' }),
+    },
+    oidc: { rateLimiter: new SignInRateLimiter({ config: { perIp: { points: 10_000, durationSeconds: 60 } } }) },
+  });
+});
+after(async () => h?.close());
+
+async function kids(): Promise<string[]> {
+  const response = await h.fetch(`${h.tenant.issuer}/jwks`);
+  return ((await response.json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+}
+
+async function idToken(): Promise<string> {
+  const { clientId, clientSecret } = await h.createClient();
+  const config = await discoverRp(h, clientId, clientSecret);
+  const { pending, callback } = await signIn(h, config, 'kim@corp.example.test', PASSWORD);
+  const tokens = await oidc.authorizationCodeGrant(config, callback, {
+    pkceCodeVerifier: pending.codeVerifier,
+    expectedState: pending.state,
+    expectedNonce: pending.nonce,
+  });
+  return tokens.id_token!;
+}
+
+describe('rotateSigningKey', () => {
+  test('publishes the next key before use, signs with it after rotation, keeps the old key until tokens expire', async () => {
+    const [active, next] = await kids();
+    assert.ok(active && next && active !== next);
+    const before = await idToken();
+    assert.equal(decodeProtectedHeader(before).kid, active, 'the active key signs, never the next one');
+
+    const rotated = await h.registry.rotateSigningKey(h.tenant);
+    assert.equal(rotated.activeKid, next, 'the key published in advance becomes active');
+    assert.equal(rotated.retiredKid, active);
+    const published = await kids();
+    assert.deepEqual(published.slice(0, 2), [next, rotated.nextKid]);
+    assert.ok(published.includes(active), 'the retired key is still published');
+
+    const afterRotation = await idToken();
+    assert.equal(decodeProtectedHeader(afterRotation).kid, next);
+    // A token signed before the rotation still verifies against the current JWKS.
+    const set = createLocalJWKSet((await (await h.fetch(`${h.tenant.issuer}/jwks`)).json()) as { keys: [] });
+    await jwtVerify(before, set, { issuer: h.tenant.issuer });
+    await jwtVerify(afterRotation, set, { issuer: h.tenant.issuer });
+
+    // Once every token the retired key signed has expired, the next rotation drops it from the JWKS.
+    const later = Date.now() + (MAX_SIGNED_TTL_SECONDS + 60) * 1000;
+    await rotateSigningKeyInStore(h.cloud.ctx.store.db, h.tenant.id, {
+      maxTokenTtlSeconds: MAX_SIGNED_TTL_SECONDS,
+      now: () => later,
+    });
+    h.registry.invalidate(h.tenant.id);
+    const finalKids = await kids();
+    assert.ok(!finalKids.includes(active), 'expired retired key removed');
+    assert.ok(finalKids.includes(next), 'the key retired just now is still published');
+    assert.equal(finalKids.length, 3);
+  });
+});
