@@ -47,6 +47,8 @@ export class LdapConnection {
   #running = false;
   #closing = false;
   #closeTimer: NodeJS.Timeout | undefined;
+  /** A framing or decoding error, acted on once the requests queued before it are answered. */
+  #failure: unknown;
   #resolveClosed: () => void = () => {};
   /** Settles when the socket has closed. */
   readonly closed: Promise<void> = new Promise((resolve) => {
@@ -114,8 +116,9 @@ export class LdapConnection {
         this.#queue.push(decodeMessage(pdu));
       }
     } catch (error) {
-      this.#protocolFailure(error);
-      return;
+      // Requests that arrived intact before the bad bytes are still answered; then the connection ends.
+      this.#failure = error;
+      this.#socket.off('data', this.#onData);
     }
     if (this.#queue.length >= MAX_QUEUED) this.#socket.pause();
     void this.#run();
@@ -129,6 +132,7 @@ export class LdapConnection {
         await this.#handle(message);
         if (this.#queue.length < MAX_QUEUED / 2 && !this.#closing) this.#socket.resume();
       }
+      if (this.#failure !== undefined && !this.#closing) this.#protocolFailure(this.#failure);
     } catch (error) {
       // A bug in a handler must cost this connection only, never the server.
       this.#logger.error({ event: 'internalError', err: error }, 'closing connection after an internal error');
