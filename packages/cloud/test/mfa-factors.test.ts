@@ -46,6 +46,16 @@ describe('TOTP (RFC 6238)', () => {
     }
   });
 
+  it('works with a secret held in a pooled Buffer (as read back from the store)', () => {
+    const bytes = randomBytes(20);
+    // Buffer.from(string) allocates from Node's shared pool: its .buffer is larger than the secret.
+    const pooled = Buffer.from(bytes.toString('hex'), 'hex');
+    assert.ok(pooled.buffer.byteLength > 20);
+    const code = totpCodeAt(bytes, T0);
+    assert.ok(checkTotpCode({ secret: pooled, code, now: T0, lastUsedStep: null }).ok);
+    assert.equal(totpCodeAt(pooled, T0), code);
+  });
+
   it('refuses codes two steps away', () => {
     const secret = randomBytes(20);
     for (const offset of [-2, 2, 10]) {

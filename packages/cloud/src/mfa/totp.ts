@@ -71,6 +71,7 @@ function totpFor(secret: Uint8Array, options: { issuer: string; accountName: str
     algorithm: TOTP_PARAMETERS.algorithm,
     digits: TOTP_PARAMETERS.digits,
     period: TOTP_PARAMETERS.period,
-    secret: new Secret({ buffer: secret.slice().buffer as ArrayBuffer }),
+    // Copy into a fresh Uint8Array: a Buffer's .buffer may be Node's shared pool, not just these bytes.
+    secret: new Secret({ buffer: new Uint8Array(secret).buffer }),
   });
 }
