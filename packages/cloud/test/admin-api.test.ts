@@ -24,6 +24,16 @@ test('first start: the admin token is printed once, stored hashed, and saved 060
   assert.equal(rows.length, 1);
   assert.equal(rows[0]!.token_hash, hashAdminToken(t.token), 'SHA-256 of the token');
   assert.ok(!JSON.stringify(rows).includes(t.token), 'the token itself is not stored');
+  const events = await t.cloud.store.db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where('action', '=', 'admin_token.create')
+    .execute();
+  assert.deepEqual(
+    events.map((e) => [e.actor, e.target]),
+    [['system', `admin-token:${rows[0]!.id}`]],
+    'the token creation is audited',
+  );
 });
 
 test('admin API auth: missing, malformed or wrong token is 401 with a Bearer challenge (RFC 6750)', async () => {
@@ -100,7 +110,11 @@ test('clients and users: create, list; the secret is shown once and never audite
   const audit = await t.admin('GET', `${API}/audit-events?limit=10`);
   const actions = audit.json.events.map((e: { action: string }) => e.action);
   assert.ok(actions.includes('tenant.create') && actions.includes('client.create'));
-  assert.ok(audit.json.events.every((e: { actor: string }) => e.actor.startsWith('admin-token:')));
+  assert.ok(
+    audit.json.events
+      .filter((e: { action: string }) => e.action !== 'admin_token.create')
+      .every((e: { actor: string }) => e.actor.startsWith('admin-token:')),
+  );
   assert.ok(!audit.text.includes(created.json.clientSecret), 'no secret in the audit trail');
   const rows = await t.cloud.store.db.selectFrom('audit_events').selectAll().execute();
   assert.equal(rows.filter((r) => r.action === 'tenant.create').length, 1, 'the failed creates wrote no event');

@@ -121,3 +121,13 @@ test('graceful shutdown has a deadline: a request that never ends is cut after s
   await cloud.cloud.close();
   await assert.rejects(request, { code: 'ECONNRESET' });
 });
+
+test('a port in use fails start-up with what to do, and leaves nothing open', async (t) => {
+  const first = await startTestCloud();
+  t.after(() => first.close());
+  await assert.rejects(startTestCloud({ flags: { port: first.cloud.ctx.config.port } }), {
+    message: new RegExp(
+      `port ${first.cloud.ctx.config.port} on 127.0.0.1 is in use: stop the other process or set --port`,
+    ),
+  });
+});

@@ -40,12 +40,18 @@ export async function startTestCloud(
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'openpta-cloud-'));
   const config = loadCloudConfig({ flags: { dataDir, port: 0, logLevel: 'silent', ...options.flags }, env: {} });
   const announced: string[] = [];
-  const cloud = await startCloud(config, {
-    plugins: options.plugins,
-    store: options.store,
-    logger: options.logger ?? createLogger('silent'),
-    announce: (line) => announced.push(line),
-  });
+  let cloud: RunningCloud;
+  try {
+    cloud = await startCloud(config, {
+      plugins: options.plugins,
+      store: options.store,
+      logger: options.logger ?? createLogger('silent'),
+      announce: (line) => announced.push(line),
+    });
+  } catch (error) {
+    if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const ca = readFileSync(cloud.ctx.tls.caFile!, 'utf8');
   const token = JSON.parse(readFileSync(join(dataDir, 'admin.json'), 'utf8')).token as string;
   const http: TestCloud['http'] = (method, path, { headers = {}, body, rawBody } = {}) =>
