@@ -144,3 +144,22 @@ test('connection: --url/--token/--ca-file override admin.json; a wrong token or 
   assert.equal(nothing.code, 1);
   assert.match(nothing.stderr, /no admin API URL: pass --url/);
 });
+
+test('token reset (local recovery): revokes every admin token, prints a new one, updates admin.json', async () => {
+  const reset = await admin('--json', 'token', 'reset');
+  assert.equal(reset.code, 0, reset.stderr);
+  const result = JSON.parse(reset.stdout);
+  assert.match(result.token, /^opta_admin_/);
+  assert.equal(result.revoked, 1);
+  const old = await t.admin('GET', '/admin/api/v1/tenants');
+  assert.equal(old.status, 401, 'the previous token no longer works');
+  const list = await admin('tenant', 'list');
+  assert.equal(list.code, 0, `admin.json holds the new token: ${list.stderr}`);
+  const events = await t.cloud.store.db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where('action', '=', 'admin_token.reset')
+    .execute();
+  assert.equal(events.length, 1);
+  assert.match(events[0]!.actor, /^local:/);
+});

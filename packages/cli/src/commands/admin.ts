@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { AdminApiError, adminRequest } from './admin-client.ts';
 import { type AdminGlobalOptions, resolveAdminConnection } from './admin-connection.ts';
+import { registerAdminToken } from './admin-token.ts';
 
 const API = '/admin/api/v1';
 
@@ -117,6 +118,8 @@ export function registerAdmin(program: Command, out: Out = (t) => process.stdout
       };
       show(cmd, users, () => table(users, ['id', 'upn', 'objectGuid', 'lastSignInAt']));
     });
+
+  registerAdminToken(admin, out);
 
   admin
     .command('audit')

@@ -17,14 +17,38 @@ export function hashAdminToken(token: string): string {
 export async function ensureAdminToken(db: Kysely<Database>, now = Date.now()): Promise<string | undefined> {
   const existing = await db.selectFrom('admin_tokens').select('id').limit(1).executeTakeFirst();
   if (existing) return undefined;
+  return (await issueAdminToken(db, { actor: 'system', now })).token;
+}
+
+/**
+ * Issues a new admin token (audited); with `revokeOthers` every other token stops working in the same transaction.
+ * Used at first start and by `openpta admin token reset` (recovery on the server host when the token is lost).
+ */
+export async function issueAdminToken(
+  db: Kysely<Database>,
+  { actor, revokeOthers = false, now = Date.now() }: { actor: string; revokeOthers?: boolean; now?: number },
+): Promise<{ id: string; token: string; revoked: number }> {
   const token = `${PREFIX}${randomBytes(32).toString('base64url')}`;
   const id = randomUUID();
-  await db
-    .insertInto('admin_tokens')
-    .values({ id, token_hash: hashAdminToken(token), created_at: now })
-    .execute();
-  await recordAudit(db, { actor: 'system', action: 'admin_token.create', target: `admin-token:${id}` }, now);
-  return token;
+  let revoked = 0;
+  await db.transaction().execute(async (trx) => {
+    if (revokeOthers) revoked = Number((await trx.deleteFrom('admin_tokens').executeTakeFirst()).numDeletedRows);
+    await trx
+      .insertInto('admin_tokens')
+      .values({ id, token_hash: hashAdminToken(token), created_at: now })
+      .execute();
+    await recordAudit(
+      trx,
+      {
+        actor,
+        action: revokeOthers ? 'admin_token.reset' : 'admin_token.create',
+        target: `admin-token:${id}`,
+        details: { revoked },
+      },
+      now,
+    );
+  });
+  return { id, token, revoked };
 }
 
 /**

@@ -7,5 +7,5 @@ export {
   writeAdminLocalFile,
 } from './admin-local-file.ts';
 export { ADMIN_API_PREFIX, adminRoutes } from './admin-routes.ts';
-export { ensureAdminToken, hashAdminToken, verifyAdminToken } from './admin-token.ts';
+export { ensureAdminToken, hashAdminToken, issueAdminToken, verifyAdminToken } from './admin-token.ts';
 export { type AuditEvent, listAuditEvents, recordAudit } from './audit.ts';
