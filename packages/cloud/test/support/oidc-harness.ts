@@ -40,6 +40,8 @@ export interface Harness {
 export interface HarnessOptions {
   readonly verifier: CredentialVerifier;
   readonly domains?: string[];
+  /** The tenant's settings JSON (e.g. { protection: { lockout: { threshold: 3 } } }). */
+  readonly tenantSettings?: Record<string, unknown>;
   readonly oidc?: Omit<OidcPluginOptions, 'verifier' | 'onRegistry'>;
 }
 
@@ -72,6 +74,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     name: 'acme',
     displayName: 'Acme <Corp> & Sons',
     domains: options.domains ?? ['corp.example.test'],
+    settings: options.tenantSettings,
   });
   const fetchWithCa = ((input: Parameters<typeof undiciFetch>[0], init: Parameters<typeof undiciFetch>[1] = {}) =>
     undiciFetch(input, { redirect: 'manual', ...init, dispatcher })) as typeof undiciFetch;
