@@ -6,4 +6,5 @@
 export * from './channel/index.ts';
 export * from './config/index.ts';
 export * from './directory/index.ts';
+export * from './identity/index.ts';
 export * from './run/index.ts';

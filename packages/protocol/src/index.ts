@@ -9,4 +9,5 @@ export {
 } from './errors.ts';
 export * from './frames/index.ts';
 export { INFRASTRUCTURE_FAILURES, isOutcome, OUTCOMES, type Outcome, PASSWORD_PROVEN } from './outcome.ts';
+export * from './registration/index.ts';
 export { negotiateProtocolVersion, PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './version.ts';

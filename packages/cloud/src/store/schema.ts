@@ -104,6 +104,53 @@ export interface SigningKeysTable {
   retire_until: number | null;
 }
 
+/** One agent CA per tenant (migration 0003-agents). */
+export interface AgentCasTable {
+  tenant_id: string;
+  certificate_pem: string;
+  private_key_sealed: string;
+  not_after: number;
+  created_at: number;
+}
+
+/** Single-use agent registration tokens (0003-agents): hashes only. */
+export interface AgentRegistrationTokensTable {
+  id: string;
+  tenant_id: string;
+  token_hash: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  used_by_agent_id: string | null;
+}
+
+/** Registered agents (0003-agents). */
+export interface AgentsTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  hostname: string;
+  agent_version: string;
+  status: string;
+  created_at: number;
+  renewed_at: number | null;
+  revoked_at: number | null;
+  revoked_by: string | null;
+  cert_serial: string;
+  cert_fingerprint: string;
+  cert_not_before: number;
+  cert_not_after: number;
+  enc_kid: string;
+  enc_public_jwk: string;
+  connected: number;
+  last_seen_at: number | null;
+  remote_address: string | null;
+  in_flight: number;
+  served_count: number;
+  failed_count: number;
+}
+
 /** TOTP enrolment of a user (migration 0004-protection; mfa/). The secret is sealed, never stored in clear. */
 export interface MfaTotpTable {
   user_id: string;
@@ -178,6 +225,9 @@ export interface Database {
   signing_keys: SigningKeysTable;
   admin_tokens: AdminTokensTable;
   audit_events: AuditEventsTable;
+  agent_cas: AgentCasTable;
+  agent_registration_tokens: AgentRegistrationTokensTable;
+  agents: AgentsTable;
   mfa_totp: MfaTotpTable;
   mfa_recovery_codes: MfaRecoveryCodesTable;
   webauthn_credentials: WebauthnCredentialsTable;

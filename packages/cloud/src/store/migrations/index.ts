@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as core from './0001-core.ts';
 import * as oidc from './0002-oidc.ts';
+import * as agents from './0003-agents.ts';
 import * as protection from './0004-protection.ts';
 
 /**
@@ -11,6 +12,7 @@ import * as protection from './0004-protection.ts';
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-core': core,
   '0002-oidc': oidc,
+  '0003-agents': agents,
   '0004-protection': protection,
 };
 
