@@ -33,6 +33,8 @@ const MAX_QUEUED = 32;
 /** How long a closing connection may take to flush its Notice of Disconnection before it is destroyed. */
 const CLOSE_GRACE_MS = 2_000;
 /** Sent by the garbage fault: plausible bytes from a wrong service, not an LDAPMessage. */
+/** Deadline for the TLS handshake after a StartTLS response (the LDAPS listener has its own handshakeTimeout). */
+const STARTTLS_HANDSHAKE_MS = 10_000;
 const GARBAGE = Buffer.from('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n');
 
 export class LdapConnection {
@@ -203,7 +205,14 @@ export class LdapConnection {
     const secure = new TLSSocket(plain, { isServer: true, secureContext: this.#options.secureContext });
     this.#socket = secure;
     this.#attach(secure);
+    const handshake = setTimeout(() => {
+      this.#logger.info({ event: 'startTlsTimeout' }, 'closing connection: no TLS handshake after StartTLS');
+      secure.destroy();
+    }, STARTTLS_HANDSHAKE_MS);
+    handshake.unref();
+    secure.once('close', () => clearTimeout(handshake));
     secure.once('secure', () => {
+      clearTimeout(handshake);
       this.#session.secure = true;
       this.#logger.info({ event: 'startTls' }, 'StartTLS established');
     });

@@ -1,0 +1,81 @@
+/** Operations the trial directory does not perform, unknown extended operations and controls, abandon, unbind. */
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import {
+  AbandonRequest,
+  BindRequest,
+  type Client,
+  Control,
+  ProtocolError,
+  UnavailableCriticalExtensionError,
+  UnwillingToPerformError,
+} from 'ldapts';
+import { USERS } from '../../../scripts/testbed/users.ts';
+import type { TrialDirectory } from '../src/index.ts';
+import { closeQuietly, ldapsClient, startDemo } from './helpers.ts';
+
+describe('other operations', () => {
+  let dir: TrialDirectory;
+  let client: Client;
+  before(async () => {
+    ({ dir } = await startDemo());
+    client = ldapsClient(dir);
+    await client.bind(USERS.service.upn, USERS.service.password);
+  });
+  after(async () => {
+    await closeQuietly(client);
+    await dir.close();
+  });
+
+  it('add, delete, modifyDN and compare get unwillingToPerform in their own response type', async () => {
+    const dn = `CN=New,CN=Users,${dir.baseDn}`;
+    await assert.rejects(client.add(dn, { objectClass: 'user' }), UnwillingToPerformError);
+    await assert.rejects(client.del(dn), UnwillingToPerformError);
+    await assert.rejects(client.modifyDN(dn, 'CN=Other'), UnwillingToPerformError);
+    await assert.rejects(client.compare(dn, 'cn', 'New'), UnwillingToPerformError);
+  });
+
+  it('an unknown extended operation is protocolError (RFC 4511 4.12)', async () => {
+    await assert.rejects(client.exop('1.2.3.4.5'), ProtocolError);
+  });
+
+  it('an unknown critical control is unavailableCriticalExtension; a non-critical one is ignored', async () => {
+    const critical = new Control('1.2.3.4.5.6', { critical: true });
+    await assert.rejects(client.search(dir.baseDn, { scope: 'base' }, critical), UnavailableCriticalExtensionError);
+    const optional = new Control('1.2.3.4.5.6', { critical: false });
+    const { searchEntries } = await client.search(dir.baseDn, { scope: 'base' }, optional);
+    assert.equal(searchEntries.length, 1);
+  });
+
+  it('abandon gets no answer and the connection stays usable', async () => {
+    // ldapts has no public abandon(): send the PDUs on a raw socket, an abandon then an anonymous bind.
+    const bytes = Buffer.concat([
+      new AbandonRequest({ messageId: 2, abandonId: 1 }).write(),
+      new BindRequest({ messageId: 3, dn: '', password: '' }).write(),
+    ]);
+    const received = await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const socket = connect({ host: '127.0.0.1', port: dir.port }, () => socket.write(bytes));
+      socket.on('data', (chunk) => {
+        chunks.push(chunk);
+        const all = Buffer.concat(chunks);
+        if (all.length >= 2 && all.length >= 2 + (all[1] ?? 0)) {
+          socket.destroy();
+          resolve(all);
+        }
+      });
+      socket.once('error', reject);
+    });
+    // Exactly one response: the BindResponse (0x61) to message 3, success.
+    assert.equal(received.toString('hex'), '300c02010361070a010004000400');
+  });
+
+  it('unbind closes the connection', async () => {
+    const other = ldapsClient(dir);
+    await other.bind(USERS.normal.upn, USERS.normal.password);
+    assert.equal(other.isConnected, true);
+    await other.unbind();
+    assert.equal(other.isConnected, false);
+  });
+});
