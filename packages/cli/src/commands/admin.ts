@@ -43,7 +43,7 @@ export function registerAdmin(program: Command, out: Out = (t) => process.stdout
     .command('create')
     .description('create a tenant; prints its id, name and issuer')
     .requiredOption('--name <name>', 'tenant name (lower-case slug, part of the issuer URL)')
-    .requiredOption('--domain <domain>', 'verified domain (UPN suffix); repeat for more', collect, [])
+    .requiredOption('--domain <domain>', 'verified domain (UPN suffix); repeat for more', collect)
     .option('--display-name <text>', 'display name shown on sign-in pages')
     .action(async (opts: { name: string; domain: string[]; displayName?: string }, cmd: Command) => {
       const t = await call(cmd, 'POST', `${API}/tenants`, {
@@ -77,7 +77,7 @@ export function registerAdmin(program: Command, out: Out = (t) => process.stdout
     .command('create')
     .description('register an OIDC client; prints client_id and, for confidential clients, the secret (shown once)')
     .requiredOption('--tenant <name>', 'tenant name')
-    .requiredOption('--redirect-uri <uri>', 'allowed redirect URI; repeat for more', collect, [])
+    .requiredOption('--redirect-uri <uri>', 'allowed redirect URI; repeat for more', collect)
     .option('--public', 'public client (SPA/native app): no secret, PKCE required')
     .option('--name <text>', 'client display name')
     .action(async (opts: { tenant: string; redirectUri: string[]; public?: boolean; name?: string }, cmd: Command) => {
@@ -133,8 +133,8 @@ export function registerAdmin(program: Command, out: Out = (t) => process.stdout
     });
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function text(value: unknown): string {
