@@ -1,0 +1,106 @@
+/**
+ * `openpta admin agent-token create` and `openpta admin agents list|revoke`: agent registration tokens and the
+ * agents of a tenant, through the admin API (same connection options as every `openpta admin` command).
+ */
+import type { Command } from 'commander';
+import { AdminApiError, adminRequest } from './admin-client.ts';
+import { type AdminGlobalOptions, resolveAdminConnection } from './admin-connection.ts';
+
+const API = '/admin/api/v1';
+type Json = Record<string, unknown>;
+
+/** "90s", "15m", "1h", "7d" -> seconds. */
+export function parseTtl(value: string): number {
+  const match = /^(\d+)\s*([smhd])$/.exec(value.trim());
+  if (!match) throw new Error(`--ttl must look like 90s, 15m, 1h or 2d (got ${value})`);
+  const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[match[2] as 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}
+
+export function registerAdminAgents(
+  program: Command,
+  out: (text: string) => void = (t) => process.stdout.write(t),
+): void {
+  const admin = program.commands.find((c) => c.name() === 'admin');
+  if (!admin) throw new Error('register the admin command first');
+
+  const call = async (cmd: Command, method: 'GET' | 'POST', path: string, body?: unknown) => {
+    try {
+      return (await adminRequest(
+        resolveAdminConnection(cmd.optsWithGlobals<AdminGlobalOptions>()),
+        method,
+        path,
+        body,
+      )) as Json;
+    } catch (error) {
+      if (error instanceof AdminApiError) throw new Error(`${error.message} (${error.code}, HTTP ${error.status})`);
+      throw error;
+    }
+  };
+  const json = (cmd: Command) => cmd.optsWithGlobals<AdminGlobalOptions>().json === true;
+
+  admin
+    .command('agent-token')
+    .description('agent registration tokens')
+    .command('create')
+    .description('create a single-use agent registration token (carries the cloud CA fingerprint)')
+    .requiredOption('--tenant <name>', 'tenant name')
+    .option('--ttl <duration>', 'lifetime: 90s, 15m, 1h (default), 2d; at most 7d')
+    .action(async (opts: { tenant: string; ttl?: string }, cmd: Command) => {
+      const body = opts.ttl ? { ttlSeconds: parseTtl(opts.ttl) } : {};
+      const created = await call(cmd, 'POST', `${API}/tenants/${encodeURIComponent(opts.tenant)}/agent-tokens`, body);
+      out(
+        json(cmd)
+          ? `${JSON.stringify(created, null, 2)}\n`
+          : `agent registration token for tenant ${created.tenant} (single use, expires ${created.expiresAt}):\n` +
+              `  ${created.token}\n` +
+              `cloud CA ${created.caFingerprint}\n` +
+              'on the agent host: OPENPTA_AGENT_TOKEN=<token> openpta agent register --cloud <url> --state-dir <dir>\n',
+      );
+    });
+
+  const agents = admin.command('agents').description('registered agents of a tenant');
+  agents
+    .command('list')
+    .description(
+      'list agents: status (active = connected or seen in the last 2 minutes), last seen, certificate expiry, counters',
+    )
+    .requiredOption('--tenant <name>', 'tenant name')
+    .action(async (opts: { tenant: string }, cmd: Command) => {
+      const { agents: list } = (await call(cmd, 'GET', `${API}/tenants/${encodeURIComponent(opts.tenant)}/agents`)) as {
+        agents: Json[];
+      };
+      if (json(cmd)) return out(`${JSON.stringify(list, null, 2)}\n`);
+      const keys = [
+        'id',
+        'name',
+        'version',
+        'status',
+        'lastSeenAt',
+        'certificateExpiresAt',
+        'inFlight',
+        'served',
+        'failed',
+      ];
+      const rows = [keys, ...list.map((a) => keys.map((k) => String(a[k] ?? '-')))];
+      const widths = keys.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+      out(
+        `${rows
+          .map((r) =>
+            r
+              .map((c, i) => c.padEnd(widths[i]!))
+              .join('  ')
+              .trimEnd(),
+          )
+          .join('\n')}\n`,
+      );
+    });
+  agents
+    .command('revoke')
+    .description('revoke an agent: disconnected at once, can never reconnect or renew')
+    .argument('<id>', 'agent id (from `openpta admin agents list`)')
+    .action(async (id: string, _opts: unknown, cmd: Command) => {
+      const agent = await call(cmd, 'POST', `${API}/agents/${encodeURIComponent(id)}/revoke`);
+      out(json(cmd) ? `${JSON.stringify(agent, null, 2)}\n` : `revoked agent ${agent.id} (${agent.name})\n`);
+    });
+}
