@@ -72,6 +72,8 @@ export async function buildCloudApp(input: CloudConfig, deps: CloudDeps = {}): P
   const logger = deps.logger ?? createLogger(config.logLevel);
   const store = deps.store ?? openDatabase(config.databaseUrl);
   const ownsStore = deps.store === undefined;
+  // Set once Fastify exists, so a failing plugin registration still runs the onClose hooks registered so far.
+  let built: FastifyInstance | undefined;
   try {
     await migrateToLatest(store);
     const tls = await loadServerTls(config);
@@ -96,6 +98,7 @@ export async function buildCloudApp(input: CloudConfig, deps: CloudDeps = {}): P
       forceCloseConnections: 'idle',
       return503OnClosing: true,
     }) as unknown as FastifyInstance;
+    built = app;
     app.addHook('onRequest', async (request, reply) => {
       reply.header('x-request-id', request.id);
     });
@@ -159,6 +162,7 @@ export async function buildCloudApp(input: CloudConfig, deps: CloudDeps = {}): P
     };
     return { app, ctx, store, metrics, logger, createdAdminToken, close };
   } catch (error) {
+    await built?.close().catch(() => undefined);
     if (ownsStore) await store.close();
     throw error;
   }

@@ -131,3 +131,23 @@ test('a port in use fails start-up with what to do, and leaves nothing open', as
     ),
   });
 });
+
+test('a feature plugin failing at registration fails start-up cleanly: earlier onClose hooks run', async () => {
+  let cleanedUp = false;
+  const good: CloudPlugin = {
+    name: 'good',
+    register: async (app) => {
+      app.addHook('onClose', async () => {
+        cleanedUp = true;
+      });
+    },
+  };
+  const bad: CloudPlugin = {
+    name: 'bad',
+    register: async () => {
+      throw new Error('feature misconfigured');
+    },
+  };
+  await assert.rejects(startTestCloud({ plugins: [good, bad] }), { message: 'feature misconfigured' });
+  assert.equal(cleanedUp, true);
+});
