@@ -6,15 +6,9 @@
 import { Command } from 'commander';
 import { registerAdmin } from './commands/admin.ts';
 import { registerAdminAgents } from './commands/admin-agents.ts';
-import { registerAdminSignins } from './commands/admin-signins.ts';
-import { registerAdminTenantSettings } from './commands/admin-tenant-settings.ts';
-import { registerAdminUserMfa } from './commands/admin-user-mfa.ts';
-import { registerAdminAgents } from './commands/admin-agents.ts';
 import { registerAgentCheck } from './commands/agent-check.ts';
 import { registerAgentRegister } from './commands/agent-register.ts';
-import { registerAgentRegister } from './commands/agent-register.ts';
 import { registerAgentRun } from './commands/agent-run.ts';
-import { registerDemo } from './commands/demo.ts';
 import { registerServe } from './commands/serve.ts';
 
 export function buildProgram(): Command {
@@ -24,15 +18,9 @@ export function buildProgram(): Command {
   registerServe(program);
   registerAdmin(program);
   registerAdminAgents(program);
-  registerAdminTenantSettings(program);
-  registerAdminUserMfa(program);
-  registerAdminSignins(program);
-  registerAdminAgents(program);
   registerAgentCheck(program);
   registerAgentRun(program);
   registerAgentRegister(program);
-  registerAgentRegister(program);
-  registerDemo(program);
   return program;
 }
 
