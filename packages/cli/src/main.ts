@@ -5,10 +5,14 @@
  */
 import { Command } from 'commander';
 import { registerAdmin } from './commands/admin.ts';
+import { registerAdminSignins } from './commands/admin-signins.ts';
+import { registerAdminTenantSettings } from './commands/admin-tenant-settings.ts';
+import { registerAdminUserMfa } from './commands/admin-user-mfa.ts';
 import { registerAdminAgents } from './commands/admin-agents.ts';
 import { registerAgentCheck } from './commands/agent-check.ts';
 import { registerAgentRegister } from './commands/agent-register.ts';
 import { registerAgentRun } from './commands/agent-run.ts';
+import { registerDemo } from './commands/demo.ts';
 import { registerServe } from './commands/serve.ts';
 
 export function buildProgram(): Command {
@@ -17,10 +21,14 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerServe(program);
   registerAdmin(program);
+  registerAdminTenantSettings(program);
+  registerAdminUserMfa(program);
+  registerAdminSignins(program);
   registerAdminAgents(program);
   registerAgentCheck(program);
   registerAgentRun(program);
   registerAgentRegister(program);
+  registerDemo(program);
   return program;
 }
 

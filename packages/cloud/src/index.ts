@@ -1,5 +1,6 @@
 /** @openpta/cloud public surface. */
 export * from './admin/index.ts';
+export * from './agent-channel/index.ts';
 export { buildCloudApp, type CloudApp, type CloudDeps } from './app.ts';
 export * from './config/index.ts';
 export type { CloudContext, CloudPlugin } from './context.ts';

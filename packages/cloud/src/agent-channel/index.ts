@@ -5,5 +5,6 @@
 export { type AgentChannel, type AgentChannelOptions, createAgentChannel } from './channel-plugin.ts';
 export * from './dispatch/index.ts';
 export * from './gateway/index.ts';
+export { agentIdentityPlugin, getAgentRegistry } from './registration/index.ts';
 export * from './routing/index.ts';
 export * from './verifier/index.ts';

@@ -1,0 +1,3 @@
+export { demoBanner } from './banner.ts';
+export { DEMO_DOMAIN, DEMO_TENANT, type DemoOptions, type DemoStack, startDemoStack } from './demo-stack.ts';
+export { type DemoRelyingParty, startDemoRelyingParty } from './relying-party.ts';
