@@ -55,6 +55,10 @@ export class Listeners {
     });
     for (const server of [this.#plain, this.#tls]) {
       server.maxConnections = options.maxConnections;
+      // A listener error after start (EMFILE...) is logged; without a listener it would crash the process.
+      server.on('error', (error) =>
+        options.logger.error({ event: 'listenerError', err: error.message }, 'listener error'),
+      );
       // Fault "drop on accept": close before any byte is read (for LDAPS, before the TLS handshake).
       server.on('connection', (socket: Socket) => {
         if (options.connection.faults.drop === 'accept') {
