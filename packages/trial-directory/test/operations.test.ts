@@ -71,6 +71,36 @@ describe('other operations', () => {
     assert.equal(received.toString('hex'), '300c02010361070a010004000400');
   });
 
+  it('500 pipelined requests in one write are all answered, in order (back-pressure, no loss)', async () => {
+    const count = 500;
+    const bytes = Buffer.concat(
+      Array.from({ length: count }, (_, i) => new BindRequest({ messageId: i + 1, dn: '', password: '' }).write()),
+    );
+    const expected = Buffer.concat(
+      Array.from({ length: count }, (_, i) => {
+        const id = i + 1;
+        const idBytes = id < 0x80 ? [id] : id < 0x8000 ? [id >> 8, id & 0xff] : [];
+        const body = [0x02, idBytes.length, ...idBytes, 0x61, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00];
+        return Buffer.from([0x30, body.length, ...body]);
+      }),
+    );
+    const received = await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let length = 0;
+      const socket = connect({ host: '127.0.0.1', port: dir.port }, () => socket.write(bytes));
+      socket.on('data', (chunk) => {
+        chunks.push(chunk);
+        length += chunk.length;
+        if (length >= expected.length) {
+          socket.destroy();
+          resolve(Buffer.concat(chunks));
+        }
+      });
+      socket.once('error', reject);
+    });
+    assert.ok(received.equals(expected));
+  });
+
   it('unbind closes the connection', async () => {
     const other = ldapsClient(dir);
     await other.bind(USERS.normal.upn, USERS.normal.password);
