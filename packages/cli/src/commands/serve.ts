@@ -26,7 +26,8 @@ export function registerServe(program: Command): void {
     )
     .action(async (options: Record<string, string | undefined>) => {
       // Loaded on use: other sub-commands stay fast and do not pull in the server.
-      const { handleShutdownSignals, loadCloudConfig, startCloud } = await import('@openpta/cloud');
+      const { agentIdentityPlugin, createAgentChannel, handleShutdownSignals, loadCloudConfig, startCloud } =
+        await import('@openpta/cloud');
       const config = loadCloudConfig({
         flags: {
           configFile: options.config,
@@ -43,7 +44,12 @@ export function registerServe(program: Command): void {
           shutdownTimeoutMs: options.shutdownTimeoutMs,
         },
       });
-      const cloud = await startCloud(config);
+      // Passwords are checked by the tenant's agents over the agent channel (sealed envelopes, per-tenant queue).
+      const channel = createAgentChannel();
+      const cloud = await startCloud(config, {
+        credentialVerifier: channel.verifier,
+        plugins: [agentIdentityPlugin(), channel.plugin],
+      });
       handleShutdownSignals(cloud);
     });
 }
