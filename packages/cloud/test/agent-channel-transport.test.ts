@@ -413,4 +413,54 @@ describe('agent channel over mutual TLS', () => {
       ),
     );
   });
+
+  test('heartbeat: the cloud pings, the agent answers, and a silent agent is cut off', async () => {
+    const fast = await startChannelCloud({ heartbeatIntervalMs: 100 });
+    try {
+      const reg = await fast.registerAgent('a-heartbeat', 'tenant-hb');
+      // A live agent answers pings: it stays connected across many intervals.
+      const live = startTestAgent({ url: fast.url, ca: fast.pki.caCert, agent: reg, directory });
+      await live.client.whenConnected();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(live.client.state, 'connected');
+      await live.stop();
+      // A raw connection that says hello and then never answers is closed with heartbeatTimeout (4008).
+      const ws = new WebSocket(fast.url, { cert: reg.cert, key: reg.key, ca: fast.pki.caCert, autoPong: true });
+      await new Promise((resolve) => ws.once('open', resolve));
+      ws.send(JSON.stringify({ type: 'hello', versions: [1], agentVersion: 'raw', hostname: 'raw' }));
+      const code = await new Promise<number>((resolve) => ws.once('close', (c) => resolve(c)));
+      assert.equal(code, 4008);
+    } finally {
+      await fast.close();
+    }
+  });
+
+  test('drain (SIGTERM path): agents get the reconnect hint, in-flight requests finish, then connections close', async () => {
+    const draining = await startChannelCloud({ requestTimeoutMs: 5000 });
+    try {
+      const reg = await draining.registerAgent('a-drain', 'tenant-drain');
+      const agent = startTestAgent({ url: draining.url, ca: draining.pki.caCert, agent: reg, directory, hold: true });
+      await agent.client.whenConnected();
+      const inFlight = draining.verifier.verifyPassword({
+        tenantId: 'tenant-drain',
+        username: 'alice@corp.example.test',
+        password: PASSWORD,
+        correlationId: cid(),
+      });
+      await until(() => agent.frames.length === 1, 'request taken');
+      const drained = draining.gateway.drain({ timeoutMs: 5000 });
+      // The agent stops taking work on this connection and tries to reconnect; the draining node refuses it.
+      await until(() => agent.client.state !== 'connected', 'agent to leave');
+      agent.release();
+      assert.equal((await inFlight).outcome, 'ok');
+      await drained;
+      assert.equal(draining.gateway.connectionCount(), 0);
+      // Refused with 503 while draining: not terminal, the agent keeps retrying elsewhere/later.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.notEqual(agent.client.state, 'terminal');
+      await agent.stop();
+    } finally {
+      await draining.close();
+    }
+  });
 });
