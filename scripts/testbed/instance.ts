@@ -88,6 +88,7 @@ export async function startInstance(options: StartOptions): Promise<RunningInsta
         stopped = true;
         killSambaSync(info.pid);
         releaseAddress(ip);
+        if (process.env.OPENPTA_TESTBED_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
       },
     };
   } catch (error) {
