@@ -5,6 +5,9 @@
  */
 import { Command } from 'commander';
 import { registerAdmin } from './commands/admin.ts';
+import { registerAdminSignins } from './commands/admin-signins.ts';
+import { registerAdminTenantSettings } from './commands/admin-tenant-settings.ts';
+import { registerAdminUserMfa } from './commands/admin-user-mfa.ts';
 import { registerAdminAgents } from './commands/admin-agents.ts';
 import { registerAgentCheck } from './commands/agent-check.ts';
 import { registerAgentRegister } from './commands/agent-register.ts';
@@ -18,6 +21,9 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerServe(program);
   registerAdmin(program);
+  registerAdminTenantSettings(program);
+  registerAdminUserMfa(program);
+  registerAdminSignins(program);
   registerAdminAgents(program);
   registerAgentCheck(program);
   registerAgentRun(program);

@@ -3,6 +3,8 @@ import { mkdirSync } from 'node:fs';
 import helmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { adminRoutes } from './admin/admin-routes.ts';
+import { protectionAdminPlugin } from './protection/admin-api.ts';
+import { SmartLockout } from './protection/smart-lockout.ts';
 import { ensureAdminToken } from './admin/admin-token.ts';
 import type { CloudConfig } from './config/schema.ts';
 import type { CloudContext, CloudPlugin } from './context.ts';
@@ -51,10 +53,13 @@ export interface CloudApp {
  * `agentChannelPlugin(deps)`).
  */
 function featurePlugins(deps: CloudDeps): CloudPlugin[] {
+  // One smart lockout shared by sign-in (counts failures) and the protection admin API (unlock).
+  const lockout = deps.oidc?.lockout ?? new SmartLockout();
   return [
     { name: 'admin', register: adminRoutes },
+    protectionAdminPlugin({ lockout }),
     // --- feature plugins: oidc, sign-in, agent-channel register here ---
-    oidcPlugin({ ...deps.oidc, verifier: deps.credentialVerifier }),
+    oidcPlugin({ ...deps.oidc, lockout, verifier: deps.credentialVerifier }),
     ...(deps.plugins ?? []),
   ];
 }

@@ -7,6 +7,7 @@ export {
   normalizeRecoveryCode,
   RECOVERY_CODE_COUNT,
 } from './recovery-codes.ts';
+export { type MfaResetResult, resetUserMfa } from './reset.ts';
 export { createSecretSeal, type SealOwner, type SecretSeal } from './secret-seal.ts';
 export {
   checkTotpCode,

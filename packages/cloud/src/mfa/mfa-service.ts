@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { recordAudit } from '../admin/audit.ts';
 import { ProtectionError } from '../protection/errors.ts';
 import type { Database } from '../store/schema.ts';
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.ts';
+import { type MfaResetResult, resetUserMfa } from './reset.ts';
 import type { SecretSeal } from './secret-seal.ts';
 import { checkTotpCode, createTotpEnrolment, type TotpEnrolment } from './totp.ts';
 import type { StoredWebAuthnCredential } from './webauthn.ts';
@@ -267,37 +267,8 @@ export class MfaService {
       .execute();
   }
 
-  /**
-   * Admin action: removes every second factor of the user (TOTP, recovery codes, WebAuthn keys) and writes an audit
-   * event in the same transaction. The user enrols again at the next sign-in if the policy requires MFA.
-   */
-  async resetUserMfa(
-    user: UserRef & { actor: string; reason?: string },
-  ): Promise<{ totp: boolean; webauthn: number; recoveryCodes: number }> {
-    return this.#db.transaction().execute(async (trx) => {
-      const deleted = async (table: 'mfa_totp' | 'mfa_recovery_codes' | 'webauthn_credentials') => {
-        const result = await trx
-          .deleteFrom(table as 'mfa_totp')
-          .where('user_id', '=', user.userId)
-          .where('tenant_id', '=', user.tenantId)
-          .executeTakeFirst();
-        return Number(result.numDeletedRows);
-      };
-      const totp = await deleted('mfa_totp');
-      const recoveryCodes = await deleted('mfa_recovery_codes');
-      const webauthn = await deleted('webauthn_credentials');
-      const removed = { totp: totp > 0, webauthn, recoveryCodes };
-      await recordAudit(
-        trx,
-        {
-          actor: user.actor,
-          action: 'user.mfa.reset',
-          target: `user:${user.userId}`,
-          details: { tenantId: user.tenantId, removed, ...(user.reason ? { reason: user.reason.slice(0, 500) } : {}) },
-        },
-        this.#now(),
-      );
-      return removed;
-    });
+  /** Admin action: see reset.ts (removes every factor, audited in the same transaction). */
+  async resetUserMfa(user: UserRef & { actor: string; reason?: string }): Promise<MfaResetResult> {
+    return resetUserMfa(this.#db, user, this.#now());
   }
 }
