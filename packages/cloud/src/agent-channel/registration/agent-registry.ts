@@ -133,6 +133,7 @@ export function createAgentRegistry(options: AgentRegistryOptions) {
   function credentials(
     row: { id: string; tenant_id: string },
     issued: { pem: string; notBefore: number; notAfter: number },
+    issuedAt: number,
     caPem: string,
     kid: string,
   ): AgentCredentials {
@@ -143,7 +144,8 @@ export function createAgentRegistry(options: AgentRegistryOptions) {
       agentCaPem: caPem,
       notBefore: issued.notBefore,
       notAfter: issued.notAfter,
-      renewAfter: Math.round(issued.notBefore + (issued.notAfter - issued.notBefore) * settings.renewAtFraction),
+      // From the issue time, not notBefore (which is backdated for clock skew).
+      renewAfter: Math.round(issuedAt + (issued.notAfter - issuedAt) * settings.renewAtFraction),
       encryptionKid: kid,
     };
   }
@@ -320,7 +322,7 @@ export function createAgentRegistry(options: AgentRegistryOptions) {
         },
         time,
       );
-      return credentials(row, issued, ca.pem, envelopeKey.kid);
+      return credentials(row, issued, time, ca.pem, envelopeKey.kid);
     },
 
     async renew(input: RenewInput): Promise<AgentCredentials> {
@@ -377,7 +379,7 @@ export function createAgentRegistry(options: AgentRegistryOptions) {
         encryptionKid: envelopeKey.kid,
         previousFingerprint: facts.fingerprint,
       });
-      return credentials(row, issued, ca.pem, envelopeKey.kid);
+      return credentials(row, issued, time, ca.pem, envelopeKey.kid);
     },
 
     /**

@@ -1,0 +1,130 @@
+/**
+ * Agent identity on the agent side against a real cloud (HTTPS, dev CA): automatic renewal on schedule, the terminal
+ * stop after a revocation, and the state directory checks (modes, mismatched files, double registration).
+ */
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { agentIdentityPlugin } from '../../cloud/src/agent-channel/registration/index.ts';
+import { startTestCloud, type TestCloud } from '../../cloud/test/helpers/cloud-fixture.ts';
+import {
+  type AgentIdentity,
+  AgentIdentityError,
+  loadAgentIdentity,
+  registerAgent,
+  scheduleRenewal,
+  statePath,
+} from '../src/identity/index.ts';
+
+const API = '/admin/api/v1';
+/** Short enough to watch a renewal happen, long enough that a busy machine renews before expiry. */
+const VALIDITY_MS = 6000;
+
+let t: TestCloud;
+const root = mkdtempSync(join(tmpdir(), 'openpta-identity-'));
+let dirCount = 0;
+
+const quiet = { info() {}, warn() {}, error() {} };
+
+async function registerNew(): Promise<string> {
+  const dir = join(root, `state-${dirCount++}`);
+  const res = await t.admin('POST', `${API}/tenants/contoso/agent-tokens`, {});
+  assert.equal(res.status, 201, res.text);
+  await registerAgent({ cloudUrl: t.cloud.adminUrl, token: res.json.token, stateDir: dir, agentVersion: 'test' });
+  return dir;
+}
+
+before(async () => {
+  t = await startTestCloud({ plugins: [agentIdentityPlugin({ settings: { certificateValidityMs: VALIDITY_MS } })] });
+  const res = await t.admin('POST', `${API}/tenants`, { name: 'contoso', domains: ['contoso.test'] });
+  assert.equal(res.status, 201, res.text);
+});
+
+after(async () => {
+  await t.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('automatic renewal', () => {
+  test('renews certificate and encryption key at renewAfter, and re-arms for the next one', async () => {
+    const dir = await registerNew();
+    const before = loadAgentIdentity(dir);
+    const renewed = await new Promise<AgentIdentity>((resolve, reject) => {
+      const schedule = scheduleRenewal({
+        stateDir: dir,
+        logger: quiet,
+        onRenewed: (identity) => {
+          schedule.close();
+          resolve(identity);
+        },
+        onTerminal: (error) => {
+          schedule.close();
+          reject(error);
+        },
+      });
+    });
+    assert.equal(renewed.agentId, before.agentId);
+    assert.notEqual(renewed.state.encryptionKid, before.state.encryptionKid);
+    assert.notEqual(renewed.certificatePem, before.certificatePem);
+    assert.ok(renewed.renewAfter > before.renewAfter);
+    assert.ok(renewed.envelopeKeys.has(before.state.encryptionKid), 'the previous key is kept for its grace time');
+    const listed = await t.admin('GET', `${API}/tenants/contoso/agents`);
+    const agent = listed.json.agents.find((a: { id: string }) => a.id === before.agentId);
+    assert.equal(agent.encryptionKid, renewed.state.encryptionKid, 'the cloud seals to the new key');
+  });
+
+  test('a revoked agent stops trying and reports that it must be re-registered', async () => {
+    const dir = await registerNew();
+    const { agentId } = loadAgentIdentity(dir);
+    const revoked = await t.admin('POST', `${API}/agents/${agentId}/revoke`);
+    assert.equal(revoked.status, 200);
+    const error = await new Promise<Error>((resolve, reject) => {
+      const schedule = scheduleRenewal({
+        stateDir: dir,
+        logger: quiet,
+        retryMinMs: 100,
+        onRenewed: () => {
+          schedule.close();
+          reject(new Error('a revoked agent renewed'));
+        },
+        onTerminal: (e) => {
+          schedule.close();
+          resolve(e);
+        },
+      });
+    });
+    assert.ok(error instanceof AgentIdentityError);
+    assert.equal(error.reason, 'AGENT_REVOKED');
+  });
+});
+
+describe('state directory', () => {
+  test('refuses private keys that others can read, and files that do not belong together', async () => {
+    const dir = await registerNew();
+    assert.ok(loadAgentIdentity(dir).agentId);
+
+    chmodSync(statePath(dir, 'encryptionKey'), 0o640);
+    assert.throws(
+      () => loadAgentIdentity(dir),
+      (e: unknown) => e instanceof AgentIdentityError && e.code === 'STATE_DIR_INVALID' && /chmod 600/.test(e.message),
+    );
+    chmodSync(statePath(dir, 'encryptionKey'), 0o600);
+
+    const other = await registerNew();
+    writeFileSync(statePath(dir, 'certificate'), readFileSync(statePath(other, 'certificate')), { mode: 0o600 });
+    assert.throws(() => loadAgentIdentity(dir), /does not match/);
+
+    assert.throws(() => loadAgentIdentity(join(root, 'nowhere')), /register first/);
+  });
+
+  test('a registered state directory is never overwritten', async () => {
+    const dir = await registerNew();
+    const res = await t.admin('POST', `${API}/tenants/contoso/agent-tokens`, {});
+    await assert.rejects(
+      registerAgent({ cloudUrl: t.cloud.adminUrl, token: res.json.token, stateDir: dir, agentVersion: 'test' }),
+      (e: unknown) => e instanceof AgentIdentityError && e.code === 'ALREADY_REGISTERED',
+    );
+  });
+});
