@@ -3,7 +3,9 @@
  *
  *   node scripts/testbed/cli.ts start [--ip=127.0.0.5]   # prints `export OPENPTA_TESTBED=...`
  *   node scripts/testbed/cli.ts status
- *   node scripts/testbed/cli.ts stop [127.0.0.5]          # default: every instance of this checkout
+ *   node scripts/testbed/cli.ts stop [127.0.0.5 | --all]  # default: every instance `start` began here
+ *
+ * Plain `stop` leaves DCs of running test processes alone (they stop with their process); --all stops them too.
  *
  * With OPENPTA_TESTBED exported, `npm test` and `node --test file` use that DC instead of starting their own.
  */
@@ -21,7 +23,14 @@ function instances(): TestbedInfo[] {
   if (!existsSync(TESTBED_ROOT)) return [];
   return readdirSync(TESTBED_ROOT)
     .filter((name) => name.startsWith('dc-') && existsSync(descriptionFile(join(TESTBED_ROOT, name))))
-    .map((name) => readDescription(descriptionFile(join(TESTBED_ROOT, name))));
+    .flatMap((name) => {
+      try {
+        return [readDescription(descriptionFile(join(TESTBED_ROOT, name)))];
+      } catch (error) {
+        console.error(`skipping ${name}: ${(error as Error).message}`);
+        return [];
+      }
+    });
 }
 
 /** samba renames its processes; the root process's command line still starts with "samba". */
@@ -38,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { ip: { type: 'string' } },
+    options: { ip: { type: 'string' }, all: { type: 'boolean', default: false } },
   });
   const [command, target] = positionals;
   switch (command) {
@@ -51,12 +60,15 @@ async function main(argv: string[]): Promise<number> {
       const list = instances();
       if (list.length === 0) console.log('no test bed instances');
       for (const i of list) {
-        console.log(`${i.ip}\t${isOurSamba(i.pid) ? 'running' : 'stopped'}\tpid ${i.pid}\t${i.ldapsUrl}\t${i.dir}`);
+        const state = isOurSamba(i.pid) ? 'running' : 'stopped';
+        const owner = i.tied ? 'test process' : 'cli';
+        console.log(`${i.ip}\t${state}\tpid ${i.pid}\t${owner}\t${i.ldapsUrl}\t${i.dir}`);
       }
       return 0;
     }
     case 'stop': {
-      for (const i of instances().filter((x) => target === undefined || x.ip === target)) {
+      const chosen = (x: TestbedInfo): boolean => (target === undefined ? values.all || !x.tied : x.ip === target);
+      for (const i of instances().filter(chosen)) {
         if (isOurSamba(i.pid)) {
           await stopSamba(i.pid);
           console.log(`stopped ${i.ip} (pid ${i.pid})`);
@@ -67,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      console.error('usage: node scripts/testbed/cli.ts start [--ip=127.0.0.N] | status | stop [127.0.0.N]');
+      console.error('usage: node scripts/testbed/cli.ts start [--ip=127.0.0.N] | status | stop [127.0.0.N | --all]');
       return 2;
   }
 }

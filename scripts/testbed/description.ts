@@ -18,6 +18,8 @@ export const TestbedInfoSchema = z.object({
   /** samba root process (leads its own process group). */
   pid: z.number().int().positive(),
   startedAt: z.string(),
+  /** true: tied to the process that started it (a test run); false: started by `cli.ts start`. */
+  tied: z.boolean().default(false),
 });
 export type TestbedInfo = z.infer<typeof TestbedInfoSchema>;
 

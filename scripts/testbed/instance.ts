@@ -68,6 +68,7 @@ export async function startInstance(options: StartOptions): Promise<RunningInsta
       dir,
       pid: dc.child.pid,
       startedAt: new Date().toISOString(),
+      tied: options.tied,
     };
     const descriptionFile = writeDescription(info);
     progress(`Samba AD DC ready on ${dc.ldapsUrl} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

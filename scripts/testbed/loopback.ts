@@ -123,7 +123,20 @@ export async function claimAddress(requested = process.env[ENV_IP]): Promise<str
   for (let n = FIRST_IP; n <= LAST_IP; n++) {
     const ip = `127.0.0.${n}`;
     if (!tryLock(ip)) continue;
-    ensureLoopbackAddress(ip);
+    try {
+      ensureLoopbackAddress(ip);
+    } catch (error) {
+      releaseAddress(ip);
+      // No CAP_NET_ADMIN (e.g. a container): 127.0.0.1 is always on lo, so one instance can still run there.
+      if (tryLock('127.0.0.1')) {
+        if (await portsFree('127.0.0.1')) {
+          console.error(`[ad-testbed] ${(error as Error).message}; falling back to 127.0.0.1`);
+          return '127.0.0.1';
+        }
+        releaseAddress('127.0.0.1');
+      }
+      throw error;
+    }
     if (await portsFree(ip)) return ip;
     releaseAddress(ip);
   }
