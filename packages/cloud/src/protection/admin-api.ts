@@ -6,6 +6,7 @@ import { recordAudit } from '../admin/audit.ts';
 import type { CloudContext, CloudPlugin } from '../context.ts';
 import { CloudError, notFound } from '../errors.ts';
 import { resetUserMfa } from '../mfa/reset.ts';
+import { type signInLogRetentionConfigSchema, startSignInLogRetention } from '../sign-in-log/retention.ts';
 import { SignInLogStore } from '../sign-in-log/sign-in-log-store.ts';
 import type { Tenant } from '../tenants/tenant-service.ts';
 import { formatDurationSeconds } from './duration.ts';
@@ -29,8 +30,35 @@ import type { SmartLockout } from './smart-lockout.ts';
  *   POST /tenants/:name/users/:user/unlock         clears the smart-lockout counters (when a lockout is wired)
  * `:user` is the user id or the UPN.
  */
-export function protectionAdminPlugin(deps: { lockout?: SmartLockout } = {}): CloudPlugin {
-  return { name: 'protection-admin', register: (app, ctx) => registerRoutes(app, ctx, deps) };
+export function protectionAdminPlugin(deps: ProtectionPluginDeps = {}): CloudPlugin {
+  return {
+    name: 'protection-admin',
+    register: async (app, ctx) => {
+      await registerRoutes(app, ctx, deps);
+      startRetention(app, ctx, deps);
+    },
+  };
+}
+
+export interface ProtectionPluginDeps {
+  /** The SmartLockout the sign-in flow uses (for unlock). */
+  lockout?: SmartLockout;
+  /** Sign-in log retention (default 30 days, purged hourly); `false` turns the purge job off. */
+  signInLogRetention?: z.input<typeof signInLogRetentionConfigSchema> | false;
+}
+
+/** The periodic purge of old sign-in log records, stopped when the app closes (before the database). */
+function startRetention(app: FastifyInstance, ctx: CloudContext, deps: ProtectionPluginDeps): void {
+  if (deps.signInLogRetention === false) return;
+  const job = startSignInLogRetention({
+    store: new SignInLogStore(ctx.store.db),
+    config: deps.signInLogRetention ?? {},
+    onPurge: (result) => {
+      if ('error' in result) ctx.logger.error({ err: result.error }, 'sign-in log purge failed; will retry');
+      else if (result.deleted > 0) ctx.logger.info({ deleted: result.deleted }, 'sign-in log purged');
+    },
+  });
+  app.addHook('onClose', async () => job.close());
 }
 
 const nameParams = z.object({ name: z.string().min(1).max(200) });
@@ -67,7 +95,7 @@ export function protectionView(settings: ProtectionSettings) {
   };
 }
 
-async function registerRoutes(app: FastifyInstance, ctx: CloudContext, deps: { lockout?: SmartLockout }) {
+async function registerRoutes(app: FastifyInstance, ctx: CloudContext, deps: ProtectionPluginDeps) {
   const db = ctx.store.db;
   const { tenants, users } = ctx.services;
   const signIns = new SignInLogStore(db);

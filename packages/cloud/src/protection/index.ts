@@ -1,3 +1,4 @@
+export { type ProtectionPluginDeps, parseSince, protectionAdminPlugin, protectionView } from './admin-api.ts';
 export { formatDurationSeconds, parseDurationSeconds } from './duration.ts';
 export { PROTECTION_ERROR_CODES, ProtectionError, type ProtectionErrorCode } from './errors.ts';
 export { type LockoutStore, MemoryLockoutStore } from './lockout-store.ts';
