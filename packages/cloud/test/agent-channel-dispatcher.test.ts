@@ -15,7 +15,10 @@ function fakeAgent(agentId: string, tenantId = 't1', domains?: string[]) {
       agentId,
       tenantId,
       domains: domains === undefined ? undefined : new Set(domains),
-      send: (requestId: string, payload: string) => sent.push({ requestId, payload }),
+      send: (requestId: string, payload: string) => {
+        sent.push({ requestId, payload });
+        return true;
+      },
     },
   };
 }
@@ -256,5 +259,28 @@ describe('dispatcher', () => {
       ['closed', 'closed'],
     );
     assert.deepEqual(await d.dispatch(req('r3', ['a1'])), { status: 'closed' });
+  });
+
+  test('a connection that can no longer send (closing) is dropped and the request goes elsewhere, not lost', async () => {
+    const d = createDispatcher<string, string>();
+    const closing = { agentId: 'a1', tenantId: 't1', domains: undefined, send: () => false };
+    const b = fakeAgent('a2');
+    d.connect(closing).grant(10);
+    const sb = d.connect(b.link);
+    sb.grant(1);
+    const p = d.dispatch(req('r1', ['a1', 'a2']));
+    assert.deepEqual(
+      b.sent.map((x) => x.requestId),
+      ['r1'],
+    );
+    assert.equal(d.connections().length, 1);
+    sb.answer('r1', 'ok');
+    assert.equal((await p).status, 'answered');
+    // The only recipient closing: no_agent, at once.
+    const only = createDispatcher<string, string>();
+    only.connect({ ...closing }).grant(1);
+    assert.deepEqual(await only.dispatch(req('r2', ['a1'])), { status: 'no_agent' });
+    only.close();
+    d.close();
   });
 });

@@ -31,7 +31,7 @@ export function demoBanner(stack: DemoStack): string {
     `  Cloud (OIDC issuer):      ${stack.tenant.issuer}`,
     `  Cloud health/metrics:     ${base}/readyz  ${base}/metrics`,
     `  Agent health/metrics:     ${stack.agent.healthUrl ?? '(off)'}/readyz  ${stack.agent.healthUrl ?? ''}/metrics`,
-    `  Trial directory (LDAPS):  ${stack.directory.ldapsUrl}`,
+    `  Trial directory (LDAPS):  ${stack.directoryUrl}`,
     `  CA to trust (the cloud):  ${stack.caFile}`,
     `  Agent state directory:    ${stack.stateDir}`,
     '',

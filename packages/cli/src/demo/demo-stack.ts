@@ -44,11 +44,25 @@ export interface DemoOptions {
   /** Agent credit window (requests in flight). */
   readonly agentMaxInFlight?: number;
   readonly logger?: Logger;
+  /** A real directory instead of the trial directory (tests and benchmarks against the AD test bed). */
+  readonly directory?: ExternalDirectory;
+  /** Extra agent run settings (e.g. directory timeouts). */
+  readonly agentDirectoryOverrides?: Record<string, unknown>;
+}
+
+export interface ExternalDirectory {
+  readonly ldapsUrl: string;
+  readonly caPem: string;
+  /** Name in the DC certificate (TLS servername). */
+  readonly servername: string;
+  readonly baseDn: string;
 }
 
 export interface DemoStack {
   readonly cloud: RunningCloud;
-  readonly directory: TrialDirectory;
+  /** The trial directory, when the stack started one. */
+  readonly directory: TrialDirectory | undefined;
+  readonly directoryUrl: string;
   readonly agent: AgentRuntime;
   readonly relyingParty: DemoRelyingParty;
   readonly tenant: Tenant;
@@ -71,11 +85,19 @@ export async function startDemoStack(options: DemoOptions): Promise<DemoStack> {
     for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
   };
   try {
-    const directory = await startTrialDirectory({
-      usersFile: DEMO_USERS_FILE,
-      logger: logger.child({ service: 'trial-directory' }),
-    });
-    closers.push(() => directory.close());
+    let directory: TrialDirectory | undefined;
+    let target: ExternalDirectory;
+    if (options.directory === undefined) {
+      const trial = await startTrialDirectory({
+        usersFile: DEMO_USERS_FILE,
+        logger: logger.child({ service: 'trial-directory' }),
+      });
+      directory = trial;
+      closers.push(() => trial.close());
+      target = { ldapsUrl: trial.ldapsUrl, caPem: trial.caPem ?? '', servername: trial.hostname, baseDn: trial.baseDn };
+    } else {
+      target = options.directory;
+    }
 
     const channel = createAgentChannel(
       options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs },
@@ -130,12 +152,13 @@ export async function startDemoStack(options: DemoOptions): Promise<DemoStack> {
       });
     }
     const directoryCa = join(options.dataDir, 'trial-directory-ca.pem');
-    writeFileSync(directoryCa, directory.caPem ?? '', { mode: 0o600 });
+    writeFileSync(directoryCa, target.caPem, { mode: 0o600 });
     const agentConfig = agentRunConfigSchema.parse({
       directory: {
-        dcs: [{ url: directory.ldapsUrl, serverName: directory.hostname }],
-        baseDn: directory.baseDn,
+        dcs: [{ url: target.ldapsUrl, serverName: target.servername }],
+        baseDn: target.baseDn,
         tls: { mode: 'ldaps', caFile: directoryCa },
+        ...options.agentDirectoryOverrides,
       },
       cloud: { proxy: false, maxInFlight: options.agentMaxInFlight ?? 64 },
       health: { port: options.agentHealthPort ?? 9464 },
@@ -171,6 +194,7 @@ export async function startDemoStack(options: DemoOptions): Promise<DemoStack> {
     return {
       cloud,
       directory,
+      directoryUrl: target.ldapsUrl,
       agent,
       relyingParty,
       tenant,

@@ -149,12 +149,52 @@ export function createDispatcher<P, R>(options: DispatcherOptions = {}): Dispatc
     pending.resolve(result);
   }
 
-  function hand(session: Session<P, R>, pending: Pending<P, R>): void {
+  /** Hands the request over; false (and the connection is dropped) when the connection could not carry it. */
+  function hand(session: Session<P, R>, pending: Pending<P, R>): boolean {
+    if (!session.link.send(pending.request.requestId, pending.request.payload)) {
+      disconnectSession(session);
+      return false;
+    }
     session.credits--;
     pending.takenBy = session;
     session.inFlight.set(pending.request.requestId, pending);
     taken.set(pending.request.requestId, pending);
-    session.link.send(pending.request.requestId, pending.request.payload);
+    return true;
+  }
+
+  /** The connection is gone: queued work moves on, taken work ends agent_lost. Idempotent. */
+  function disconnectSession(session: Session<P, R>): void {
+    if (session.closed) return;
+    session.closed = true;
+    session.credits = 0;
+    const state = tenants.get(session.link.tenantId);
+    if (state === undefined) return;
+    const index = state.sessions.indexOf(session);
+    if (index >= 0) state.sessions.splice(index, 1);
+    for (const pending of [...session.inFlight.values()]) {
+      session.failed++;
+      settle(pending, { status: 'agent_lost', agentId: session.link.agentId });
+    }
+    // Queued requests stay queued if another recipient is still connected; else nobody can ever decrypt them.
+    for (const pending of [...state.queue]) {
+      if (!hasConnectedRecipient(state, pending)) settle(pending, { status: 'no_agent' });
+    }
+  }
+
+  /** Gives the request to the best recipient with credit, else queues it, else (no recipient left) no_agent. */
+  function place(state: TenantState<P, R>, pending: Pending<P, R>): void {
+    for (;;) {
+      if (!hasConnectedRecipient(state, pending)) {
+        settle(pending, { status: 'no_agent' });
+        return;
+      }
+      const session = pickSession(state, pending);
+      if (session === undefined) {
+        state.queue.add(pending);
+        return;
+      }
+      if (hand(session, pending)) return;
+    }
   }
 
   /** The recipient with the most spare credit; equal ones rotate. */
@@ -183,7 +223,11 @@ export function createDispatcher<P, R>(options: DispatcherOptions = {}): Dispatc
       if (session.credits <= 0 || session.closed) return;
       if (!serves(session, pending)) continue;
       state.queue.delete(pending);
-      hand(session, pending);
+      if (!hand(session, pending)) {
+        // The connection died under us: this request was not taken; place it again (queue, another agent, no_agent).
+        place(state, pending);
+        return;
+      }
     }
   }
 
@@ -242,19 +286,7 @@ export function createDispatcher<P, R>(options: DispatcherOptions = {}): Dispatc
         session.lastSeen = now();
       },
       disconnect() {
-        if (session.closed) return;
-        session.closed = true;
-        session.credits = 0;
-        const index = state.sessions.indexOf(session);
-        if (index >= 0) state.sessions.splice(index, 1);
-        for (const pending of [...session.inFlight.values()]) {
-          session.failed++;
-          settle(pending, { status: 'agent_lost', agentId: link.agentId });
-        }
-        // Queued requests stay queued if another recipient is still connected; else nobody can ever decrypt them.
-        for (const pending of [...state.queue]) {
-          if (!hasConnectedRecipient(state, pending)) settle(pending, { status: 'no_agent' });
-        }
+        disconnectSession(session);
       },
       stats,
     };
@@ -291,9 +323,7 @@ export function createDispatcher<P, R>(options: DispatcherOptions = {}): Dispatc
         pending.abortListener = () => settle(pending, { status: 'aborted' });
         request.signal.addEventListener('abort', pending.abortListener, { once: true });
       }
-      const session = pickSession(state, pending);
-      if (session !== undefined) hand(session, pending);
-      else state.queue.add(pending);
+      place(state, pending);
     });
   }
 

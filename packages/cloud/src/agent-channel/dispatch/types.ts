@@ -12,8 +12,11 @@ export interface AgentLink<P> {
    * tenant (an agent in no group serves all domains unless the tenant restricts it: see docs/PROTOCOL.md).
    */
   readonly domains?: ReadonlySet<string> | undefined;
-  /** Hands one request to the agent. Called only while the agent has credit. */
-  send(requestId: string, payload: P): void;
+  /**
+   * Hands one request to the agent. Called only while the agent has credit. Returns false when the connection can no
+   * longer carry it (closing): the request is then not taken, and the dispatcher treats the connection as gone.
+   */
+  send(requestId: string, payload: P): boolean;
 }
 
 /** What the dispatcher needs to place a request. */

@@ -188,7 +188,10 @@ export class AgentConnection {
     this.#options.logger.info({ agentVersion, hostname, version }, 'agent connected');
   }
 
-  #sendRequest(requestId: string, request: ChannelRequest): void {
+  #sendRequest(requestId: string, request: ChannelRequest): boolean {
+    // A close frame from the agent (it is stopping) makes the socket CLOSING before the TCP close arrives: the request
+    // must go to another agent, not be lost with this one.
+    if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return false;
     const envelope = request.envelopes.get(this.identity.agentId);
     if (envelope === undefined) {
       // The dispatcher only hands a request to its recipients, so this is a bug, not an agent's fault.
@@ -205,6 +208,7 @@ export class AgentConnection {
         ? { type: 'validate-request', ...common }
         : { type: 'change-password-request', ...common },
     );
+    return true;
   }
 
   #answer(requestId: string, answer: ChannelAnswer, failed: boolean): void {
