@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createAccount } from './accounts.ts';
@@ -103,6 +103,17 @@ async function populate(dir: string, ip: string, progress: Progress): Promise<vo
   }
 }
 
+/** Rebuilt after a month: the self-signed TLS certificate samba made at build time must stay far from expiry. */
+const MAX_AGE_MS = 30 * 24 * 3600 * 1000;
+
+function isFresh(dir: string): boolean {
+  try {
+    return Date.now() - statSync(join(dir, READY_MARK)).mtimeMs < MAX_AGE_MS;
+  } catch {
+    return false;
+  }
+}
+
 /** Older templates (other hashes) are never used again; running instances have their own copies. */
 function removeStaleTemplates(current: string): void {
   for (const name of readdirSync(TESTBED_ROOT)) {
@@ -116,7 +127,7 @@ function removeStaleTemplates(current: string): void {
 /** Returns the directory of a ready template, building it if needed (ip: where the build's DC may listen). */
 export async function ensureTemplate(ip: string, progress: Progress): Promise<string> {
   const final = join(TESTBED_ROOT, `template-${templateKey()}`);
-  if (existsSync(join(final, READY_MARK))) return final;
+  if (isFresh(final)) return final;
   mkdirSync(TESTBED_ROOT, { recursive: true });
   const lock = `${final}.lock`;
   const deadline = Date.now() + 300_000;
@@ -126,7 +137,7 @@ export async function ensureTemplate(ip: string, progress: Progress): Promise<st
       writeFileSync(join(lock, 'pid'), String(process.pid));
       break;
     } catch {
-      if (existsSync(join(final, READY_MARK))) return final;
+      if (isFresh(final)) return final;
       const owner = Number.parseInt(readFileSync(join(lock, 'pid'), { encoding: 'utf8', flag: 'a+' }), 10);
       if (!Number.isInteger(owner) || !pidAlive(owner)) rmSync(lock, { recursive: true, force: true });
       else if (Date.now() > deadline) {
@@ -135,7 +146,7 @@ export async function ensureTemplate(ip: string, progress: Progress): Promise<st
     }
   }
   try {
-    if (existsSync(join(final, READY_MARK))) return final;
+    if (isFresh(final)) return final;
     const build = `${final}.build`;
     rmSync(build, { recursive: true, force: true });
     rmSync(final, { recursive: true, force: true });
