@@ -3,7 +3,7 @@ import { failure, type ProtocolFailure } from '../errors.ts';
 import { ENVELOPE_TYP, type EnvelopeClaims, type EnvelopePurpose, envelopeClaimsSchema } from './claims.ts';
 import { concatKdfA256Gcm } from './concat-kdf.ts';
 import type { ReplayCache } from './replay-cache.ts';
-import { x25519PublicKeyFromRaw } from './x25519-key.ts';
+import { x25519PublicKeyFromX } from './x25519-key.ts';
 
 export type OpenEnvelopeOptions = {
   /** The agent's private encryption keys by kid: the current one, and the previous one during a renewal's grace time. */
@@ -84,7 +84,7 @@ export function openEnvelope(compact: string, options: OpenEnvelopeOptions): Ope
   try {
     const sharedSecret = diffieHellman({
       privateKey,
-      publicKey: x25519PublicKeyFromRaw(Buffer.from(epk.x, 'base64url')),
+      publicKey: x25519PublicKeyFromX(epk.x),
     });
     // RFC 7748 section 6.1: an all-zero shared secret means a low-order public key; refuse it.
     if (sharedSecret.every((byte) => byte === 0)) return failure('ENVELOPE_DECRYPT_FAILED');
