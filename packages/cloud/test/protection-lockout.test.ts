@@ -132,6 +132,32 @@ describe('smart lockout: growing duration on repeated lockouts', () => {
   });
 });
 
+describe('smart lockout: staying ahead of Active Directory (docs/PROTECTION.md worked example)', () => {
+  it('with the defaults, an attacker going as fast as allowed reaches at most 9 failures before a 16-minute pause', async () => {
+    const clock = fakeClock();
+    const lockout = new SmartLockout({ now: clock.now });
+    const settings = lockoutSettingsSchema.parse({});
+    // Simulates AD's bad-password counter: reset when no failure arrives within the 15-minute reset window.
+    const adResetWindowMs = 15 * 60_000;
+    let adCount = 0;
+    let maxAdCount = 0;
+    let lastFailureAt = -Infinity;
+    for (let i = 0; i < 200; i++) {
+      const begun = await lockout.beginPassword({ tenantId: TENANT, username: USER, ip: ELSEWHERE, settings });
+      if (begun.locked) {
+        clock.advance(begun.retryAfterSeconds);
+        continue;
+      }
+      if (clock.now() - lastFailureAt > adResetWindowMs) adCount = 0;
+      adCount += 1;
+      lastFailureAt = clock.now();
+      maxAdCount = Math.max(maxAdCount, adCount);
+      await begun.finish({ outcome: 'invalid_credentials', password: `guess-${i}` });
+    }
+    assert.equal(maxAdCount, 9, 'below an AD threshold of 10');
+  });
+});
+
 describe('smart lockout: what counts', () => {
   it('the same wrong password tried again counts once', async () => {
     const { attempt, isLocked } = setup({ threshold: 3 });
