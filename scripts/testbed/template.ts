@@ -103,6 +103,23 @@ async function populate(dir: string, ip: string, progress: Progress): Promise<vo
   }
 }
 
+/** The builder's pid; NaN while it has not written it yet or when the lock just went away. */
+function readOwner(file: string): number {
+  try {
+    return Number.parseInt(readFileSync(file, 'utf8'), 10);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function ageMs(path: string): number {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
 /** Rebuilt after a month: the self-signed TLS certificate samba made at build time must stay far from expiry. */
 const MAX_AGE_MS = 30 * 24 * 3600 * 1000;
 
@@ -138,8 +155,10 @@ export async function ensureTemplate(ip: string, progress: Progress): Promise<st
       break;
     } catch {
       if (isFresh(final)) return final;
-      const owner = Number.parseInt(readFileSync(join(lock, 'pid'), { encoding: 'utf8', flag: 'a+' }), 10);
-      if (!Number.isInteger(owner) || !pidAlive(owner)) rmSync(lock, { recursive: true, force: true });
+      const owner = readOwner(join(lock, 'pid'));
+      // A lock without a pid yet is being created right now, unless it is old (its creator died in between).
+      const orphan = Number.isNaN(owner) ? ageMs(lock) > 10_000 : !pidAlive(owner);
+      if (orphan) rmSync(lock, { recursive: true, force: true });
       else if (Date.now() > deadline) {
         throw new TestbedError('TESTBED_START_FAILED', `timed out waiting for process ${owner} to build ${final}`);
       } else await new Promise((r) => setTimeout(r, 500));
