@@ -7,8 +7,10 @@ export const DEFAULTS = {
   loginAttributes: ['userPrincipalName'],
   /** DirectoryAttributes fields returned to the cloud on `ok` (objectGuid is always returned: the immutable id). */
   attributes: ['upn', 'sam', 'displayName', 'givenName', 'sn', 'mail'],
-  /** Direct and nested groups by LDAP_MATCHING_RULE_IN_CHAIN. */
+  /** Direct and nested groups: the user's memberOf expanded through a cached group graph (see group-graph.ts). */
   groups: 'nested',
+  /** Group graph cache lifetime: a change to how groups nest shows within this time (direct membership: at once). */
+  groupCacheMs: 300000,
   groupNameAttribute: 'sAMAccountName',
   /** TCP + TLS handshake to one DC. Short: a dead DC must not hold a sign-in; the OS SYN retries take minutes. */
   connectTimeoutMs: 3000,

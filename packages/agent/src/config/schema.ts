@@ -84,7 +84,12 @@ export const attributesSchema = z.strictObject({
   include: z
     .array(z.enum(['upn', 'sam', 'displayName', 'givenName', 'sn', 'mail', 'dn']))
     .default([...DEFAULTS.attributes]),
-  groups: z.enum(['nested', 'direct', 'none']).default(DEFAULTS.groups),
+  /** nested: memberOf + cached group graph; nested-in-chain: one LDAP_MATCHING_RULE_IN_CHAIN search per sign-in. */
+  groups: z.enum(['nested', 'nested-in-chain', 'direct', 'none']).default(DEFAULTS.groups),
+  /** How long the group graph (group -> name, parent groups) is cached for 'nested' and 'direct'. */
+  groupCacheMs: z.int().min(0).default(DEFAULTS.groupCacheMs),
+  /** Look the user up in parallel with the bind (hides the search latency; costs a search on failed attempts too). */
+  prefetch: z.boolean().default(true),
   groupNameAttribute: attributeName.default(DEFAULTS.groupNameAttribute),
 });
 

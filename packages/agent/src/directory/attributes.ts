@@ -5,7 +5,8 @@
 import type { DirectoryAttributes } from '@openpta/protocol';
 import type { Entry } from 'ldapts';
 import type { DirectoryConnection } from './connection.ts';
-import { directGroupsFilter, nestedGroupsFilter, userFilter } from './filter.ts';
+import { nestedGroupsFilter, userFilter } from './filter.ts';
+import type { GroupGraph } from './group-graph.ts';
 import { guidToString } from './guid.ts';
 import type { AttributeMatch } from './input.ts';
 
@@ -27,14 +28,16 @@ export type SelectableAttribute = keyof typeof ATTRIBUTE_SOURCES | 'dn';
 export interface AttributeSettings {
   readonly baseDn: string;
   readonly include: readonly SelectableAttribute[];
-  readonly groups: 'nested' | 'direct' | 'none';
+  readonly groups: 'nested' | 'nested-in-chain' | 'direct' | 'none';
   readonly groupNameAttribute: string;
 }
 
 /** AD attributes to request when finding the user (objectGUID always: it is the immutable id). */
 export function requestedAttributes(settings: AttributeSettings): string[] {
   const wanted = settings.include.flatMap((name) => (name === 'dn' ? [] : [ATTRIBUTE_SOURCES[name]]));
-  return [...new Set(['objectGUID', ...wanted])];
+  // memberOf feeds the group graph (group-graph.ts) for 'nested' and 'direct'.
+  const memberOf = settings.groups === 'nested' || settings.groups === 'direct' ? ['memberOf'] : [];
+  return [...new Set(['objectGUID', ...wanted, ...memberOf])];
 }
 
 /** Searches the user entries matching the login attributes (size limit 2: one is enough, two is ambiguous). */
@@ -90,17 +93,32 @@ export function toUserAttributes(entry: Entry, settings: AttributeSettings): Dir
   return out as unknown as DirectoryAttributes;
 }
 
+/**
+ * Group names of a user: from the entry's memberOf through the cached group graph ('nested', 'direct'), or by one
+ * LDAP_MATCHING_RULE_IN_CHAIN search ('nested-in-chain').
+ */
 export async function groupNames(
   connection: DirectoryConnection,
   settings: AttributeSettings,
-  userDn: string,
+  entry: Entry,
+  graph: GroupGraph,
   signal?: AbortSignal,
 ): Promise<string[] | undefined> {
   if (settings.groups === 'none') return undefined;
-  const filter = settings.groups === 'nested' ? nestedGroupsFilter(userDn) : directGroupsFilter(userDn);
+  if (settings.groups !== 'nested-in-chain') {
+    const key = Object.keys(entry).find((k) => k.toLowerCase() === 'memberof');
+    const raw = key ? entry[key] : undefined;
+    const direct = raw === undefined ? [] : (Array.isArray(raw) ? raw : [raw]).map(String);
+    return graph.names(connection, direct, settings.groups === 'nested', signal);
+  }
   const entries = await connection.search(
     settings.baseDn,
-    { scope: 'sub', filter, attributes: [settings.groupNameAttribute], paged: { pageSize: 500 } },
+    {
+      scope: 'sub',
+      filter: nestedGroupsFilter(entry.dn),
+      attributes: [settings.groupNameAttribute],
+      paged: { pageSize: 500 },
+    },
     signal,
   );
   const names: string[] = [];

@@ -24,7 +24,3 @@ export function userFilter(matches: readonly AttributeMatch[]): string {
 export function nestedGroupsFilter(userDn: string): string {
   return `(&(objectClass=group)(member:1.2.840.113556.1.4.1941:=${escapeFilterValue(userDn)}))`;
 }
-
-export function directGroupsFilter(userDn: string): string {
-  return `(&(objectClass=group)(member=${escapeFilterValue(userDn)}))`;
-}

@@ -22,6 +22,7 @@ import { type ConnectionSettings, DirectoryConnection } from './connection.ts';
 import { DcSet, type SrvLookup } from './dc-set.ts';
 import { type DcEndpoint, endpointFromUrl } from './endpoint.ts';
 import { AGENT_ERROR_CODES, AgentError, DirectoryTransportError } from './errors.ts';
+import { GroupGraph } from './group-graph.ts';
 import { type AttributeMatch, checkInput, checkText, MAX_PASSWORD_LENGTH } from './input.ts';
 import { createAgentLogger } from './logger.ts';
 import { createDirectoryMetrics } from './metrics.ts';
@@ -134,6 +135,7 @@ export function createDirectoryValidator(
       logger.warn({ event: 'srv_lookup_failed', domain: config.domain, err: error.message }, 'DC discovery failed'),
   });
   const pools = new Map<string, DcPools>();
+  const groupGraph = new GroupGraph(config.attributes.groupCacheMs, config.attributes.groupNameAttribute);
   const service = config.serviceAccount;
   let closed = false;
 
@@ -247,7 +249,7 @@ export function createDirectoryValidator(
   async function attributesOf(c: DirectoryConnection, entry: Entry, signal: AbortSignal): Promise<UserAttributes> {
     const base = toUserAttributes(entry, attributeSettings);
     if (!base) throw new AgentError(AGENT_ERROR_CODES.DC_PROTOCOL, `entry ${entry.dn} has no objectGUID`);
-    const groups = await groupNames(c, attributeSettings, entry.dn, signal);
+    const groups = await groupNames(c, attributeSettings, entry, groupGraph, signal);
     // The wire contract's limits (lengths, group count) are checked here, at the agent's boundary.
     const parsed = directoryAttributesSchema.safeParse(groups ? { ...base, groups } : base);
     if (!parsed.success) {
@@ -289,6 +291,12 @@ export function createDirectoryValidator(
       bindName = target.target.bindName;
     }
 
+    // Prefetch: look the user's attributes up on a service connection while the bind is in flight, so a sign-in
+    // costs the latency of the bind alone. The result is used only if the bind says ok.
+    const collect = (sc: DirectoryConnection) => collectAttributes(sc, found, target, signal);
+    const prefetch =
+      service && !found && config.attributes.prefetch ? serviceStep(dcs, signal, collect, order[0]) : undefined;
+
     const failures: Error[] = [];
     for (const dc of order) {
       const pool = poolsFor(dc).user;
@@ -328,9 +336,7 @@ export function createDirectoryValidator(
       if (!service) {
         // No service account: read with the user's own bind, on this connection, within this attempt.
         try {
-          const entries = found ? [found] : await lookupEntry(c, [lookupOf(target)], signal);
-          if (entries.length !== 1) throw new AgentError(AGENT_ERROR_CODES.DC_PROTOCOL, 'user entry not readable');
-          const attributes = await attributesOf(c, entries[0]!, signal);
+          const attributes = await collectAttributes(c, found, target, signal);
           pool.release(c, true);
           return { outcome, dc: dc.label, attributes };
         } catch (error) {
@@ -343,17 +349,7 @@ export function createDirectoryValidator(
         }
       }
       pool.release(c, true);
-      const step = await serviceStep(
-        dcs,
-        signal,
-        async (sc) => {
-          const entries = found ? [found] : await lookupEntry(sc, [lookupOf(target)], signal);
-          if (entries.length !== 1)
-            throw new AgentError(AGENT_ERROR_CODES.DC_PROTOCOL, `found ${entries.length} entries for the user`);
-          return attributesOf(sc, entries[0]!, signal);
-        },
-        dc,
-      );
+      const step = await (prefetch ?? serviceStep(dcs, signal, collect, dc));
       if (!step.ok) {
         return {
           outcome: step.outcome === 'directory_unavailable' ? 'directory_unavailable' : 'directory_error',
@@ -364,6 +360,20 @@ export function createDirectoryValidator(
       return { outcome, dc: dc.label, attributes: step.value };
     }
     return { outcome: worstTransportOutcome(failures), reason: failures.map((f) => f.message).join('; ') };
+  }
+
+  /** The user's entry (already found, or looked up now) converted to the attributes for the cloud. */
+  async function collectAttributes(
+    c: DirectoryConnection,
+    found: Entry | undefined,
+    check: ReturnType<typeof checkInput> & { ok: true },
+    signal: AbortSignal,
+  ): Promise<UserAttributes> {
+    const entries = found ? [found] : await lookupEntry(c, [lookupOf(check)], signal);
+    if (entries.length !== 1) {
+      throw new AgentError(AGENT_ERROR_CODES.DC_PROTOCOL, `found ${entries.length} entries for the user`);
+    }
+    return attributesOf(c, entries[0]!, signal);
   }
 
   function lookupOf(check: ReturnType<typeof checkInput> & { ok: true }): AttributeMatch {

@@ -1,0 +1,184 @@
+/**
+ * validate() against raw ldapts binds, on the Samba AD test bed, at concurrency 1, 4 and 16, in one run.
+ *
+ * Baseline: `c` ldapts clients, each with one open LDAPS connection, re-binding in a loop (the fastest way to check
+ * a password with LDAP). Compared with it:
+ *   - validate() right password, default config: one bind + the user lookup for the cloud's attributes (objectGuid,
+ *     names, mail, nested groups from memberOf + the cached group graph), the lookup prefetched in parallel;
+ *   - validate() right password with groups by LDAP_MATCHING_RULE_IN_CHAIN (one more search per sign-in);
+ *   - raw bind vs validate() for an unknown user (52e; no lockout) with prefetch off: both send exactly one bind,
+ *     so the difference is the agent's own overhead (input checks, pool, DC choice, outcome mapping, log, metrics).
+ * Variants run interleaved in rounds so that load from other processes on the machine hits them alike. Besides
+ * ops/s, p50 and p99, the client-side CPU time per operation is printed: it does not depend on the DC's speed.
+ *
+ * `node bench/agent-validate.bench.ts [seconds-per-round] [rounds]` (default 1 s, 3 rounds).
+ */
+import { Client } from 'ldapts';
+import {
+  type AgentConfigInput,
+  createAgentLogger,
+  createDirectoryValidator,
+  type DirectoryValidator,
+  parseAgentConfig,
+  resolveDirectoryConfig,
+} from '../packages/agent/src/index.ts';
+import { adTestbed } from '../scripts/testbed/index.ts';
+
+const seconds = Number(process.argv[2] ?? 1);
+const rounds = Number(process.argv[3] ?? 3);
+const ad = await adTestbed();
+// A fresh user for right-password binds; wrong passwords go to an unknown user (52e), which no lockout touches.
+const user = await ad.createUser({ prefix: 'bench' });
+const unknown = ad.unknownUpn;
+
+interface Sample {
+  latencies: number[];
+  elapsedS: number;
+  cpuUs: number;
+  errors: number;
+}
+
+interface Variant {
+  readonly name: string;
+  readonly baseline?: string;
+  open(concurrency: number): Promise<{ op: (worker: number) => Promise<boolean>; close(): Promise<void> }>;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function round(concurrency: number, op: (worker: number) => Promise<boolean>, into: Sample): Promise<void> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, w) => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        const ok = await op(w);
+        into.latencies.push(performance.now() - t);
+        if (!ok) into.errors++;
+      }
+    }),
+  );
+  into.elapsedS += (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  into.cpuUs += used.user + used.system;
+}
+
+function rawBinds(name: string, password: string, expectOk: boolean): Variant['open'] {
+  return async (concurrency) => {
+    const clients = Array.from(
+      { length: concurrency },
+      () => new Client({ url: ad.ldapsUrl, tlsOptions: ad.tlsOptions }),
+    );
+    return {
+      op: async (w) => {
+        try {
+          await clients[w]!.bind(name, password);
+          return expectOk;
+        } catch (error) {
+          return !expectOk && (error as { code?: number }).code === 49;
+        }
+      },
+      close: async () => {
+        await Promise.all(clients.map((c) => c.unbind()));
+      },
+    };
+  };
+}
+
+function validator(
+  concurrency: number,
+  attributes: AgentConfigInput['directory']['attributes'] = {},
+): DirectoryValidator {
+  const config = parseAgentConfig(
+    {
+      directory: {
+        dcs: [{ url: ad.ldapsUrl, serverName: ad.servername }],
+        tls: { caFile: ad.caFile },
+        baseDn: ad.baseDn,
+        domain: ad.domain,
+        serviceAccount: { bindDn: ad.users.service.upn, passwordEnv: 'BENCH_SERVICE_PASSWORD' },
+        pool: { userBindsPerDc: concurrency, servicePerDc: concurrency },
+        attributes,
+      },
+    },
+    { env: {} },
+  );
+  return createDirectoryValidator(
+    resolveDirectoryConfig(config.directory, { BENCH_SERVICE_PASSWORD: ad.users.service.password }),
+    { logger: createAgentLogger({ level: 'info', destination: { write: () => {} } }) },
+  );
+}
+
+function viaValidate(
+  name: string,
+  password: string,
+  want: string,
+  attributes?: AgentConfigInput['directory']['attributes'],
+) {
+  return async (concurrency: number) => {
+    const v = validator(concurrency, attributes);
+    return {
+      op: async () => (await v.validate(name, password)).outcome === want,
+      close: () => v.close(),
+    };
+  };
+}
+
+const VARIANTS: Variant[] = [
+  { name: 'raw bind, right password', open: rawBinds(user.upn, user.password, true) },
+  {
+    name: 'validate() ok, default',
+    baseline: 'raw bind, right password',
+    open: viaValidate(user.upn, user.password, 'ok'),
+  },
+  {
+    name: 'validate() ok, in-chain groups',
+    baseline: 'raw bind, right password',
+    open: viaValidate(user.upn, user.password, 'ok', { groups: 'nested-in-chain' }),
+  },
+  { name: 'raw bind, unknown user', open: rawBinds(unknown, ad.wrongPassword, false) },
+  {
+    name: 'validate() unknown, no prefetch',
+    baseline: 'raw bind, unknown user',
+    open: viaValidate(unknown, ad.wrongPassword, 'invalid_credentials', { prefetch: false }),
+  },
+];
+
+console.log(
+  `agent validate() vs raw ldapts re-binds; Samba AD DC ${ad.ldapsUrl}; ${rounds} interleaved rounds x ${seconds} s`,
+);
+for (const concurrency of [1, 4, 16]) {
+  const opened = await Promise.all(VARIANTS.map((v) => v.open(concurrency)));
+  const samples = VARIANTS.map((): Sample => ({ latencies: [], elapsedS: 0, cpuUs: 0, errors: 0 }));
+  // Warm-up: every connection opened, caches filled.
+  for (const o of opened) await Promise.all(Array.from({ length: concurrency }, (_, w) => o.op(w)));
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < VARIANTS.length; i++) await round(concurrency, opened[i]!.op, samples[i]!);
+  }
+  await Promise.all(opened.map((o) => o.close()));
+  console.log(`\nconcurrency ${concurrency}`);
+  const figures = new Map<string, { ops: number; p50: number; p99: number; cpu: number }>();
+  VARIANTS.forEach((v, i) => {
+    const s = samples[i]!;
+    s.latencies.sort((a, b) => a - b);
+    const f = {
+      ops: s.latencies.length / s.elapsedS,
+      p50: percentile(s.latencies, 50),
+      p99: percentile(s.latencies, 99),
+      cpu: s.cpuUs / Math.max(1, s.latencies.length),
+    };
+    figures.set(v.name, f);
+    const base = v.baseline ? figures.get(v.baseline) : undefined;
+    const ratio = base
+      ? `  throughput x${(f.ops / base.ops).toFixed(2)}  p50 ${f.p50 - base.p50 >= 0 ? '+' : ''}${(f.p50 - base.p50).toFixed(2)} ms  cpu ${f.cpu - base.cpu >= 0 ? '+' : ''}${(f.cpu - base.cpu).toFixed(0)} us`
+      : '';
+    console.log(
+      `  ${v.name.padEnd(32)} ${f.ops.toFixed(0).padStart(5)} ops/s  p50 ${f.p50.toFixed(2).padStart(7)} ms  ` +
+        `p99 ${f.p99.toFixed(2).padStart(7)} ms  cpu ${f.cpu.toFixed(0).padStart(4)} us/op${s.errors ? `  ERRORS ${s.errors}` : ''}${ratio}`,
+    );
+  });
+}
