@@ -3,7 +3,9 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { CompactEncrypt, compactDecrypt, importJWK } from 'jose';
 import {
+  createEnvelopeSealer,
   ENVELOPE_TYP,
+  EnvelopeKeyCache,
   type EnvelopeRecipient,
   generateEnvelopeKeyPair,
   importEnvelopePublicKey,
@@ -207,5 +209,70 @@ describe('interoperability with jose', () => {
     const result = openEnvelope(jwe, { keys, expect, now: NOW });
     assert.ok(result.ok, codeOf(result));
     assert.equal(result.claims.purpose === 'validate' && result.claims.password, secret.password);
+  });
+});
+
+describe('hot-path sealer and content-key cache', () => {
+  const epkOf = (jwe: string) => JSON.parse(Buffer.from(jwe.split('.')[0]!, 'base64url').toString()).epk.x as string;
+
+  test('reuses its ephemeral key up to maxUses and maxAgeMs, with a fresh IV per copy', () => {
+    let clock = NOW;
+    const sealer = createEnvelopeSealer({ maxUses: 3, maxAgeMs: 1000, now: () => clock });
+    const a = sealer.seal(recipient, binding, secret);
+    const b = sealer.seal(recipient, { ...binding, requestId: 'req-2' }, secret);
+    const c = sealer.seal(recipient, { ...binding, requestId: 'req-3' }, secret);
+    const d = sealer.seal(recipient, { ...binding, requestId: 'req-4' }, secret);
+    assert.equal(epkOf(a), epkOf(b));
+    assert.equal(epkOf(a), epkOf(c));
+    assert.notEqual(epkOf(c), epkOf(d), 'rotated after 3 uses');
+    assert.equal(new Set([a, b, c].map((jwe) => jwe.split('.')[2])).size, 3, 'distinct IVs');
+    clock += 1000;
+    assert.notEqual(epkOf(sealer.seal(recipient, binding, secret)), epkOf(d), 'rotated after maxAgeMs');
+  });
+
+  test('its copies open with and without a key cache, and in jose; tampering is still caught with a cached key', async () => {
+    const sealer = createEnvelopeSealer();
+    const second = generateEnvelopeKeyPair();
+    const recipients = [recipient, { agentId: 'agent-2', key: importEnvelopePublicKey(second.publicJwk) }];
+    const first = sealer.sealAll(recipients, binding, secret);
+    const next = sealer.sealAll(recipients, { ...binding, requestId: 'req-2' }, secret);
+    const keyCache = new EnvelopeKeyCache({ maxEntries: 8 });
+    const open = (jwe: string, requestId: string, cache?: EnvelopeKeyCache) =>
+      codeOf(
+        openEnvelope(jwe, { keys, expect: { ...expect, requestId }, now: NOW, ...(cache ? { keyCache: cache } : {}) }),
+      );
+    assert.equal(open(first.get('agent-1')!, 'req-1', keyCache), 'ok');
+    assert.equal(keyCache.size, 1);
+    assert.equal(open(next.get('agent-1')!, 'req-2', keyCache), 'ok', 'second copy opens from the cached key');
+    assert.equal(keyCache.size, 1, 'same (kid, epk): no new agreement');
+    assert.equal(open(next.get('agent-1')!, 'req-2'), 'ok', 'also without a cache');
+    const [h, k, iv, ct, tag] = next.get('agent-1')!.split('.') as [string, string, string, string, string];
+    const flipped = Buffer.from(ct, 'base64url');
+    flipped[0] = (flipped[0] ?? 0) ^ 1;
+    assert.equal(
+      open([h, k, iv, flipped.toString('base64url'), tag].join('.'), 'req-2', keyCache),
+      'ENVELOPE_DECRYPT_FAILED',
+    );
+    const privateJwk = agentKeys.privateKey.export({ format: 'jwk' });
+    const { plaintext } = await compactDecrypt(
+      next.get('agent-1')!,
+      await importJWK({ ...privateJwk, alg: 'ECDH-ES' }, 'ECDH-ES'),
+    );
+    assert.equal(JSON.parse(new TextDecoder().decode(plaintext)).requestId, 'req-2');
+  });
+
+  test('the key cache is bounded', () => {
+    const cache = new EnvelopeKeyCache({ maxEntries: 2 });
+    cache.set('a', Buffer.alloc(32, 1));
+    cache.set('b', Buffer.alloc(32, 2));
+    cache.set('c', Buffer.alloc(32, 3));
+    assert.equal(cache.size, 2);
+    assert.equal(cache.get('a'), undefined, 'oldest dropped');
+    cache.clear();
+    assert.equal(cache.size, 0);
+  });
+
+  test('the sealer refuses empty passwords too', () => {
+    assert.throws(() => createEnvelopeSealer().seal(recipient, binding, { ...secret, password: '' }), ProtocolError);
   });
 });

@@ -7,9 +7,17 @@ export {
   type EnvelopeSecret,
   envelopeClaimsSchema,
 } from './claims.ts';
+export { EnvelopeKeyCache } from './key-cache.ts';
 export { type OpenEnvelopeOptions, type OpenEnvelopeResult, openEnvelope } from './open.ts';
 export { ReplayCache } from './replay-cache.ts';
-export { type EnvelopeRecipient, sealEnvelope, sealEnvelopes } from './seal.ts';
+export {
+  createEnvelopeSealer,
+  type EnvelopeRecipient,
+  type EnvelopeSealer,
+  type EnvelopeSealerOptions,
+  sealEnvelope,
+  sealEnvelopes,
+} from './seal.ts';
 export {
   type EnvelopeKeyPair,
   type EnvelopePublicJwk,

@@ -2,6 +2,7 @@ import { createDecipheriv, diffieHellman, type KeyObject } from 'node:crypto';
 import { failure, type ProtocolFailure } from '../errors.ts';
 import { ENVELOPE_TYP, type EnvelopeClaims, type EnvelopePurpose, envelopeClaimsSchema } from './claims.ts';
 import { concatKdfA256Gcm } from './concat-kdf.ts';
+import type { EnvelopeKeyCache } from './key-cache.ts';
 import type { ReplayCache } from './replay-cache.ts';
 import { x25519PublicKeyFromX } from './x25519-key.ts';
 
@@ -10,6 +11,11 @@ export type OpenEnvelopeOptions = {
   keys: ReadonlyMap<string, KeyObject> | ((kid: string) => KeyObject | undefined);
   /** What the envelope must be bound to. `requestId` is the id of the frame that carried it. */
   expect: { tenantId: string; audience: string; purpose: EnvelopePurpose; requestId?: string };
+  /**
+   * Caches content keys by (kid, ephemeral key), so copies from a cloud sealer that reuses its ephemeral key skip the
+   * X25519 agreement. Only keys derived by a successful agreement are cached; every copy is still authenticated.
+   */
+  keyCache?: EnvelopeKeyCache;
   /** Remembers opened request ids; without it replays are not detected (tests of other checks only). */
   replayCache?: ReplayCache;
   now?: number;
@@ -82,19 +88,21 @@ export function openEnvelope(compact: string, options: OpenEnvelopeOptions): Ope
 
   let plaintext: string;
   try {
-    const sharedSecret = diffieHellman({
-      privateKey,
-      publicKey: x25519PublicKeyFromX(epk.x),
-    });
-    // RFC 7748 section 6.1: an all-zero shared secret means a low-order public key; refuse it.
-    if (sharedSecret.every((byte) => byte === 0)) return failure('ENVELOPE_DECRYPT_FAILED');
-    const cek = concatKdfA256Gcm(sharedSecret);
-    sharedSecret.fill(0);
+    const cacheKey = `${header.kid}.${epk.x}`;
+    let cek = options.keyCache?.get(cacheKey);
+    if (!cek) {
+      const sharedSecret = diffieHellman({ privateKey, publicKey: x25519PublicKeyFromX(epk.x) });
+      // RFC 7748 section 6.1: an all-zero shared secret means a low-order public key; refuse it.
+      if (sharedSecret.every((byte) => byte === 0)) return failure('ENVELOPE_DECRYPT_FAILED');
+      cek = concatKdfA256Gcm(sharedSecret);
+      sharedSecret.fill(0);
+      options.keyCache?.set(cacheKey, cek);
+    }
     const decipher = createDecipheriv('aes-256-gcm', cek, iv, { authTagLength: 16 });
     decipher.setAAD(Buffer.from(headerPart, 'ascii'));
     decipher.setAuthTag(tag);
     const buffer = Buffer.concat([decipher.update(Buffer.from(ciphertextPart, 'base64url')), decipher.final()]);
-    cek.fill(0);
+    if (!options.keyCache) cek.fill(0);
     plaintext = buffer.toString('utf8');
     buffer.fill(0);
   } catch {

@@ -1,53 +1,64 @@
 import { createCipheriv, diffieHellman, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { ProtocolError } from '../errors.ts';
-import { ENVELOPE_TYP, type EnvelopeBinding, type EnvelopeSecret, envelopeClaimsSchema } from './claims.ts';
+import {
+  ENVELOPE_TYP,
+  type EnvelopeBinding,
+  type EnvelopeClaims,
+  type EnvelopeSecret,
+  envelopeClaimsSchema,
+} from './claims.ts';
 import { concatKdfA256Gcm } from './concat-kdf.ts';
 import type { EnvelopePublicKey } from './x25519-key.ts';
 
 export type EnvelopeRecipient = { agentId: string; key: EnvelopePublicKey };
 
 /**
- * Encrypts a secret to one agent as a compact JWE (RFC 7516): alg "ECDH-ES" (direct key agreement, RFC 7518 section
- * 4.6) over X25519 (RFC 8037), enc "A256GCM". Any JOSE library opens it (tested against jose). It is done here with
- * synchronous node:crypto calls (about 0.1 ms) because jose's WebCrypto path costs about 1 ms per call on 2 cores.
+ * Sealing: a compact JWE (RFC 7516), alg "ECDH-ES" (direct key agreement, RFC 7518 section 4.6) over X25519
+ * (RFC 8037), enc "A256GCM". Any JOSE library opens it (tested against jose). Synchronous node:crypto calls are used
+ * because jose's WebCrypto path costs about 1 ms per call on 2 cores (docs/PROTOCOL.md, section 4).
  *
- * A fresh ephemeral key per copy gives each copy its own content key; the binding (request id, tenant, recipient
- * agent, purpose, expiry) is inside the authenticated plaintext, so no copy can be used for another request, tenant or
- * agent. Throws ProtocolError ENVELOPE_BAD_INPUT on an invalid binding or secret (e.g. an empty password).
+ * The binding (request id, tenant, recipient agent, purpose, expiry) is inside the authenticated plaintext, so no copy
+ * can be used for another request, tenant or agent. Every copy gets a fresh random 96-bit IV.
  */
-export function sealEnvelope(recipient: EnvelopeRecipient, binding: EnvelopeBinding, secret: EnvelopeSecret): string {
-  return sealWithEphemeral(newEphemeral(), recipient, binding, secret);
-}
 
-type Ephemeral = { privateKey: KeyObject; x: string };
+/** An ephemeral X25519 key and the content keys it derived, per recipient kid (CEK = KDF(DH(ephemeral, recipient))). */
+type Ephemeral = { privateKey: KeyObject; x: string; ceks: Map<string, Buffer>; uses: number; createdAt: number };
 
-function newEphemeral(): Ephemeral {
+function newEphemeral(now: number): Ephemeral {
   const { privateKey, publicKey } = generateKeyPairSync('x25519');
   // The JWK export is ten times cheaper than a DER export (measured on Node 24).
-  return { privateKey, x: publicKey.export({ format: 'jwk' }).x as string };
+  return { privateKey, x: publicKey.export({ format: 'jwk' }).x as string, ceks: new Map(), uses: 0, createdAt: now };
 }
 
-function sealWithEphemeral(
-  ephemeral: Ephemeral,
-  recipient: EnvelopeRecipient,
-  binding: EnvelopeBinding,
-  secret: EnvelopeSecret,
-): string {
+function cekFor(ephemeral: Ephemeral, recipient: EnvelopeRecipient): Buffer {
+  let cek = ephemeral.ceks.get(recipient.key.kid);
+  if (!cek) {
+    const sharedSecret = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: recipient.key.keyObject });
+    cek = concatKdfA256Gcm(sharedSecret);
+    sharedSecret.fill(0);
+    ephemeral.ceks.set(recipient.key.kid, cek);
+  }
+  return cek;
+}
+
+function validClaims(binding: EnvelopeBinding, secret: EnvelopeSecret, audience: string, now: number): EnvelopeClaims {
   const claims = envelopeClaimsSchema.safeParse({
     v: 1,
     ...secret,
     requestId: binding.requestId,
     tenantId: binding.tenantId,
-    audience: recipient.agentId,
-    issuedAt: binding.issuedAt ?? Date.now(),
+    audience,
+    issuedAt: binding.issuedAt ?? now,
     expiresAt: binding.expiresAt,
   });
   if (!claims.success) {
+    // Name the field, never the value: it may be a password.
     throw new ProtocolError('ENVELOPE_BAD_INPUT', `invalid ${claims.error.issues[0]?.path.join('.') ?? 'input'}`);
   }
+  return claims.data;
+}
 
-  const sharedSecret = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: recipient.key.keyObject });
-  const cek = concatKdfA256Gcm(sharedSecret);
+function encrypt(ephemeral: Ephemeral, recipient: EnvelopeRecipient, claims: EnvelopeClaims): string {
   const header = {
     alg: 'ECDH-ES',
     enc: 'A256GCM',
@@ -57,30 +68,111 @@ function sealWithEphemeral(
   };
   const protectedHeader = Buffer.from(JSON.stringify(header)).toString('base64url');
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', cek, iv);
+  const cipher = createCipheriv('aes-256-gcm', cekFor(ephemeral, recipient), iv);
   // RFC 7516 section 5.1 step 14: the AAD is the ASCII of the encoded protected header.
   cipher.setAAD(Buffer.from(protectedHeader, 'ascii'));
-  const ciphertext = Buffer.concat([cipher.update(JSON.stringify(claims.data), 'utf8'), cipher.final()]);
+  const ciphertext = Buffer.concat([cipher.update(JSON.stringify(claims), 'utf8'), cipher.final()]);
   const tag = cipher.getAuthTag();
-  sharedSecret.fill(0);
-  cek.fill(0);
+  ephemeral.uses++;
   return `${protectedHeader}..${iv.toString('base64url')}.${ciphertext.toString('base64url')}.${tag.toString('base64url')}`;
 }
 
+function sealAll(
+  ephemeral: Ephemeral,
+  recipients: readonly EnvelopeRecipient[],
+  binding: EnvelopeBinding,
+  secret: EnvelopeSecret,
+  now: number,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  if (recipients.length === 0) return out;
+  // Validated once; only the audience differs between copies.
+  const claims = validClaims(binding, secret, recipients[0]!.agentId, now);
+  for (const recipient of recipients) {
+    if (typeof recipient.agentId !== 'string' || recipient.agentId.length < 1 || recipient.agentId.length > 256) {
+      throw new ProtocolError('ENVELOPE_BAD_INPUT', 'invalid audience');
+    }
+    out.set(recipient.agentId, encrypt(ephemeral, recipient, { ...claims, audience: recipient.agentId }));
+  }
+  return out;
+}
+
+function wipe(ephemeral: Ephemeral): void {
+  for (const cek of ephemeral.ceks.values()) cek.fill(0);
+  ephemeral.ceks.clear();
+}
+
 /**
- * Seals one copy per recipient (one per active agent of the tenant): agentId -> compact JWE. The copies of one request
- * share one ephemeral key: each copy still gets its own content key, because the X25519 shared secret differs per
- * recipient key (the multi-recipient pattern of RFC 7516 section 7.2 with per-recipient key agreement), and this
- * saves a key generation per extra agent.
+ * Seals to one agent with a fresh ephemeral key. Throws ProtocolError ENVELOPE_BAD_INPUT on an invalid binding or
+ * secret (e.g. an empty password).
+ */
+export function sealEnvelope(recipient: EnvelopeRecipient, binding: EnvelopeBinding, secret: EnvelopeSecret): string {
+  return sealEnvelopes([recipient], binding, secret).get(recipient.agentId)!;
+}
+
+/**
+ * Seals one copy per recipient (one per active agent of the tenant): agentId -> compact JWE. The copies share one
+ * fresh ephemeral key; each still gets its own content key, because the X25519 shared secret differs per recipient.
  */
 export function sealEnvelopes(
   recipients: readonly EnvelopeRecipient[],
   binding: EnvelopeBinding,
   secret: EnvelopeSecret,
 ): Map<string, string> {
-  const issuedAt = binding.issuedAt ?? Date.now();
-  const out = new Map<string, string>();
-  for (const recipient of recipients)
-    out.set(recipient.agentId, sealEnvelope(recipient, { ...binding, issuedAt }, secret));
-  return out;
+  const now = Date.now();
+  const ephemeral = newEphemeral(now);
+  try {
+    return sealAll(ephemeral, recipients, binding, secret, now);
+  } finally {
+    wipe(ephemeral);
+  }
+}
+
+export interface EnvelopeSealerOptions {
+  /** Copies sealed under one ephemeral key before a new one is made. Default 4096. */
+  maxUses?: number;
+  /** Age after which a new ephemeral key is made. Default 60 s. */
+  maxAgeMs?: number;
+  now?: () => number;
+}
+
+export interface EnvelopeSealer {
+  seal(recipient: EnvelopeRecipient, binding: EnvelopeBinding, secret: EnvelopeSecret): string;
+  sealAll(
+    recipients: readonly EnvelopeRecipient[],
+    binding: EnvelopeBinding,
+    secret: EnvelopeSecret,
+  ): Map<string, string>;
+}
+
+/**
+ * The cloud's hot-path sealer: it keeps one ephemeral key for up to `maxUses` copies or `maxAgeMs`, and the content key
+ * it derived per agent key, so a sign-in costs one AES-GCM encryption per agent instead of a key generation and an
+ * X25519 agreement per agent. Safe: every copy has a fresh random 96-bit IV (4096 uses per key is far below the 2^32
+ * limit of NIST SP 800-38D section 8.3), the output is the same standard JWE, and the cloud holds the plaintext at that
+ * moment anyway, so a shared content key in its memory exposes nothing more. Agents open these copies with
+ * openEnvelope and may cache content keys by (kid, epk) with EnvelopeKeyCache.
+ */
+export function createEnvelopeSealer(options: EnvelopeSealerOptions = {}): EnvelopeSealer {
+  const maxUses = options.maxUses ?? 4096;
+  const maxAgeMs = options.maxAgeMs ?? 60_000;
+  const clock = options.now ?? Date.now;
+  let current: Ephemeral | undefined;
+  const ephemeral = (now: number, needed: number): Ephemeral => {
+    if (!current || current.uses + needed > maxUses || now - current.createdAt >= maxAgeMs) {
+      if (current) wipe(current);
+      current = newEphemeral(now);
+    }
+    return current;
+  };
+  return {
+    seal(recipient, binding, secret) {
+      const now = clock();
+      return sealAll(ephemeral(now, 1), [recipient], binding, secret, now).get(recipient.agentId)!;
+    },
+    sealAll(recipients, binding, secret) {
+      const now = clock();
+      return sealAll(ephemeral(now, recipients.length), recipients, binding, secret, now);
+    },
+  };
 }
