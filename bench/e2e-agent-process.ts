@@ -1,0 +1,85 @@
+/**
+ * Child process of the e2e benchmarks: registers an agent with the bench cloud, runs it (against its own trial
+ * directory, or the given directory), and on request measures the agent's validator alone (the baseline).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type AgentRuntime,
+  agentRunConfigSchema,
+  createAgentLogger,
+  loadRunIdentity,
+  registerAgent,
+  startAgentRuntime,
+} from '../packages/agent/src/index.ts';
+import { DEMO_USERS_FILE, startTrialDirectory, type TrialDirectory } from '../packages/trial-directory/src/index.ts';
+import type { BenchDirectory } from './e2e-stack.ts';
+import { closedLoop } from './e2e-support.ts';
+
+let runtime: AgentRuntime | undefined;
+let trial: TrialDirectory | undefined;
+let target: BenchDirectory | undefined;
+const logger = createAgentLogger({ level: 'warn' });
+
+process.on('message', (message: { cmd: string } & Record<string, unknown>) => {
+  handle(message).then(
+    (value) => process.send?.({ value }),
+    (error: unknown) => process.send?.({ error: error instanceof Error ? error.stack : String(error) }),
+  );
+});
+
+async function handle(m: { cmd: string } & Record<string, unknown>): Promise<unknown> {
+  if (m.cmd === 'start') {
+    const stateDir = m.stateDir as string;
+    await registerAgent({
+      cloudUrl: m.cloudUrl as string,
+      token: m.token as string,
+      stateDir,
+      cloudCaPem: m.cloudCaPem as string,
+      agentVersion: 'bench',
+    });
+    if (m.directory === undefined) {
+      trial = await startTrialDirectory({ usersFile: DEMO_USERS_FILE, logger: logger as never });
+      target = {
+        ldapsUrl: trial.ldapsUrl,
+        caPem: trial.caPem ?? '',
+        servername: trial.hostname,
+        baseDn: trial.baseDn,
+        username: 'alice@corp.example.test',
+        password: 'Alice-Pass-1',
+      };
+    } else {
+      target = m.directory as BenchDirectory;
+    }
+    const caFile = join(stateDir, 'directory-ca.pem');
+    writeFileSync(caFile, target.caPem);
+    const config = agentRunConfigSchema.parse({
+      directory: {
+        dcs: [{ url: target.ldapsUrl, serverName: target.servername }],
+        baseDn: target.baseDn,
+        tls: { mode: 'ldaps', caFile },
+      },
+      cloud: { proxy: false, maxInFlight: m.maxInFlight as number },
+      health: { port: false },
+      log: { level: 'warn' },
+    });
+    runtime = await startAgentRuntime({ config, identity: loadRunIdentity(stateDir), logger });
+    await runtime.client.whenConnected();
+    return true;
+  }
+  if (m.cmd === 'direct') {
+    const validator = runtime!.validator;
+    const t = target!;
+    return closedLoop(m.concurrency as number, m.seconds as number, async () => {
+      const r = await validator.validate(t.username, t.password);
+      return r.outcome === 'ok';
+    });
+  }
+  if (m.cmd === 'stop') {
+    await runtime?.stop();
+    await trial?.close();
+    setImmediate(() => process.exit(0));
+    return true;
+  }
+  throw new Error(`unknown command ${m.cmd}`);
+}

@@ -1,0 +1,131 @@
+/**
+ * The benchmarks' deployment: the cloud (app + agent channel, SQLite, dev TLS) in the bench process, and the agent
+ * (with the trial directory, or pointed at the AD test bed) in a child process, registered through the real
+ * registration API and connected over mutual TLS, as in production.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  agentIdentityPlugin,
+  createAgentChannel,
+  createLogger,
+  getAgentRegistry,
+  loadCloudConfig,
+  type RunningCloud,
+  startCloud,
+} from '../packages/cloud/src/index.ts';
+import type { LoadResult } from './e2e-support.ts';
+
+export interface BenchDirectory {
+  readonly ldapsUrl: string;
+  readonly caPem: string;
+  readonly servername: string;
+  readonly baseDn: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface AgentProcess {
+  directLoad(concurrency: number, seconds: number): Promise<LoadResult>;
+  stop(): Promise<void>;
+}
+
+/** Starts the trial directory in its own process (the third process of the deployment). */
+export async function startDirectoryProcess(): Promise<{ directory: BenchDirectory; stop(): Promise<void> }> {
+  const child = fork(join(import.meta.dirname, 'e2e-directory-process.ts'), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const directory = await new Promise<BenchDirectory>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as BenchDirectory));
+    child.once('exit', (code) => reject(new Error(`the trial directory process exited (${code})`)));
+  });
+  return {
+    directory,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send({ cmd: 'stop' });
+      await exited;
+    },
+  };
+}
+
+export interface BenchCloud {
+  readonly cloud: RunningCloud;
+  readonly verifier: ReturnType<typeof createAgentChannel>['verifier'];
+  readonly channel: ReturnType<typeof createAgentChannel>;
+  readonly tenantId: string;
+  startAgentProcess(options: { maxInFlight: number; directory?: BenchDirectory }): Promise<AgentProcess>;
+  close(): Promise<void>;
+}
+
+export async function startBenchCloud(
+  dataDir: string,
+  options: { requestTimeoutMs?: number } = {},
+): Promise<BenchCloud> {
+  const channel = createAgentChannel({ requestTimeoutMs: options.requestTimeoutMs ?? 15_000 });
+  const config = loadCloudConfig({
+    flags: { dataDir: join(dataDir, 'cloud'), host: '127.0.0.1', port: '0', logLevel: 'warn' },
+    env: {},
+  });
+  const cloud = await startCloud(config, {
+    logger: createLogger('warn'),
+    credentialVerifier: channel.verifier,
+    plugins: [agentIdentityPlugin(), channel.plugin],
+    announce: () => {},
+  });
+  const tenant = await cloud.ctx.services.tenants.create({ name: 'bench', domains: ['corp.example.test'] });
+  const children: ChildProcess[] = [];
+  let agents = 0;
+  return {
+    cloud,
+    channel,
+    verifier: channel.verifier,
+    tenantId: tenant.id,
+    async startAgentProcess({ maxInFlight, directory }) {
+      const token = await getAgentRegistry(cloud.ctx).createRegistrationToken({ tenantId: tenant.id, actor: 'bench' });
+      const child = fork(join(import.meta.dirname, 'e2e-agent-process.ts'), [], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      children.push(child);
+      const replies: ((message: unknown) => void)[] = [];
+      child.on('message', (m) => replies.shift()?.(m));
+      const ask = <T>(message: unknown): Promise<T> =>
+        new Promise((resolve, reject) => {
+          replies.push((m) => {
+            const reply = m as { error?: string; value?: T };
+            if (reply.error !== undefined) reject(new Error(reply.error));
+            else resolve(reply.value as T);
+          });
+          child.send(message as object);
+        });
+      await ask({
+        cmd: 'start',
+        cloudUrl: cloud.ctx.config.publicUrl,
+        token: token.token,
+        cloudCaPem: readFileSync(cloud.ctx.tls.caFile!, 'utf8'),
+        stateDir: join(dataDir, `agent-${agents++}`),
+        maxInFlight,
+        directory,
+      });
+      // Wait until the cloud sees the agent with its credit.
+      const deadline = Date.now() + 20_000;
+      while (channel.gateway.dispatcher.eligibleAgents(tenant.id).length < agents) {
+        if (Date.now() > deadline) throw new Error('the agent did not connect');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return {
+        directLoad: (concurrency, seconds) => ask<LoadResult>({ cmd: 'direct', concurrency, seconds }),
+        async stop() {
+          await ask({ cmd: 'stop' }).catch(() => undefined);
+          if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+        },
+      };
+    },
+    async close() {
+      for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+      await cloud.close();
+    },
+  };
+}
