@@ -8,7 +8,8 @@ export {
   RECOVERY_CODE_COUNT,
 } from './recovery-codes.ts';
 export { type MfaResetResult, resetUserMfa } from './reset.ts';
-export { createSecretSeal, type SealOwner, type SecretSeal } from './secret-seal.ts';
+export { type SecondFactorInput, type SecondFactorOutcome, verifySecondFactor } from './second-factor.ts';
+export { createSecretSeal, type SealOwner, type SecretSeal, secretSealFromDataKeyFile } from './secret-seal.ts';
 export {
   checkTotpCode,
   createTotpEnrolment,

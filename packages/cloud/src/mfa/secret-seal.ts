@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { ProtectionError } from '../protection/errors.ts';
+import { loadOrCreateDataKey } from '../tenants/data-key.ts';
 
 /**
  * Seals second-factor secrets (TOTP shared secrets) at rest with AES-256-GCM (NIST SP 800-38D).
@@ -58,4 +59,9 @@ export function createSecretSeal(dataKey: Uint8Array): SecretSeal {
       }
     },
   };
+}
+
+/** The seal the cloud uses: keyed from the data key file (config `dataKeyFile`, created at first start). */
+export function secretSealFromDataKeyFile(file: string): SecretSeal {
+  return createSecretSeal(loadOrCreateDataKey(file));
 }

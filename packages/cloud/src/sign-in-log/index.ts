@@ -9,6 +9,14 @@ export {
   signInLogEntrySchema,
 } from './record.ts';
 export {
+  type AttemptFacts,
+  createSignInRecorder,
+  mfaStepEntry,
+  passwordStepEntry,
+  type SignInRecorder,
+  timingsFrom,
+} from './recorder.ts';
+export {
   type RetentionJob,
   type SignInLogRetentionConfig,
   signInLogRetentionConfigSchema,
