@@ -379,7 +379,13 @@ describe('infrastructure failures and rate limits', () => {
   test('per-username limit (smart lockout): 429 with Retry-After before the directory is asked again', async () => {
     let calls = 0;
     const h4 = await startHarness({
-      verifier: { ...adv.verifier, verifyPassword: (r) => (calls++, adv.verifier.verifyPassword(r)) },
+      verifier: {
+        changePassword: (r) => adv.verifier.changePassword(r),
+        verifyPassword: (r) => {
+          calls++;
+          return adv.verifier.verifyPassword(r);
+        },
+      },
       tenantSettings: { protection: { lockout: { threshold: 2 } } },
       oidc: { rateLimiter: new SignInRateLimiter({ config: { perIp: { points: 1000, durationSeconds: 60 } } }) },
     });
