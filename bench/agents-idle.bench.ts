@@ -1,0 +1,126 @@
+/**
+ * (d) One cloud process holding 10,000 idle connected agents: memory per agent connection (target < 50 KiB).
+ *
+ * The cloud is the real app (HTTPS server, gateway, dispatcher, registry authentication against SQLite) in this
+ * process; the agents are 4 child processes holding 2,500 mutual-TLS WebSocket connections each, all on loopback,
+ * all with the certificate of one registered agent (the gateway keeps one dispatcher session per connection, so the
+ * cloud-side cost per connection is the same as with distinct agents). Memory is measured after forced GC before and
+ * after the connections: RSS (what the OS charges) and V8 heap + external (what the JS side holds).
+ *
+ * File descriptors: 10,000 sockets need a higher `ulimit -n`; the bench re-executes itself under `sh -c ulimit`.
+ * `node bench/agents-idle.bench.ts [connections]` (default 10000).
+ */
+import { fork, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadAgentIdentity, registerAgent } from '../packages/agent/src/index.ts';
+import {
+  agentIdentityPlugin,
+  createAgentChannel,
+  createLogger,
+  getAgentRegistry,
+  loadCloudConfig,
+  startCloud,
+} from '../packages/cloud/src/index.ts';
+
+if (process.env.OPENPTA_BENCH_REEXEC !== '1') {
+  const r = spawnSync(
+    'sh',
+    [
+      '-c',
+      'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" --expose-gc "$@"',
+      process.execPath,
+      ...process.argv.slice(1),
+    ],
+    { stdio: 'inherit', env: { ...process.env, OPENPTA_BENCH_REEXEC: '1' } },
+  );
+  process.exit(r.status ?? 1);
+}
+
+const total = Number(process.argv[2] ?? 10_000);
+const CHILDREN = 4;
+const TARGET_BYTES = 50 * 1024;
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+
+async function settle(): Promise<NodeJS.MemoryUsage> {
+  for (let i = 0; i < 4; i++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return process.memoryUsage();
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'openpta-bench-idle-'));
+const channel = createAgentChannel();
+const config = loadCloudConfig({
+  flags: { dataDir: join(dataDir, 'cloud'), host: '127.0.0.1', port: '0', logLevel: 'error' },
+  env: {},
+});
+const cloud = await startCloud(config, {
+  logger: createLogger('error'),
+  credentialVerifier: channel.verifier,
+  plugins: [agentIdentityPlugin(), channel.plugin],
+  announce: () => {},
+});
+const children: ReturnType<typeof fork>[] = [];
+try {
+  const tenant = await cloud.ctx.services.tenants.create({ name: 'idle', domains: ['corp.example.test'] });
+  const token = await getAgentRegistry(cloud.ctx).createRegistrationToken({ tenantId: tenant.id, actor: 'bench' });
+  const caPem = readFileSync(cloud.ctx.tls.caFile!, 'utf8');
+  const stateDir = join(dataDir, 'agent');
+  await registerAgent({
+    cloudUrl: cloud.ctx.config.publicUrl,
+    token: token.token,
+    stateDir,
+    cloudCaPem: caPem,
+    agentVersion: 'bench',
+  });
+  const identity = loadAgentIdentity(stateDir);
+
+  const before = await settle();
+  const started = performance.now();
+  const per = Math.ceil(total / CHILDREN);
+  await Promise.all(
+    Array.from({ length: CHILDREN }, async (_, i) => {
+      const child = fork(join(import.meta.dirname, 'agents-idle-client.ts'), [], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      children.push(child);
+      const count = Math.min(per, total - i * per);
+      const reply = await new Promise<{ ok: boolean; error?: string }>((resolve) => {
+        child.once('message', (m) => resolve(m as { ok: boolean }));
+        child.send({
+          cmd: 'start',
+          url: identity.cloudUrl,
+          cert: identity.certificatePem,
+          key: identity.privateKeyPem,
+          ca: caPem,
+          count,
+          batch: 50,
+        });
+      });
+      if (!reply.ok) throw new Error(`agent child ${i}: ${reply.error}`);
+    }),
+  );
+  const connectSeconds = (performance.now() - started) / 1000;
+  const connected = channel.gateway.connectionCount();
+  const after = await settle();
+  const rss = (after.rss - before.rss) / connected;
+  const js = (after.heapUsed + after.external - before.heapUsed - before.external) / connected;
+  console.log(
+    `connections held by the cloud: ${connected} (connected in ${connectSeconds.toFixed(1)} s, ${(connected / connectSeconds).toFixed(0)}/s)`,
+  );
+  console.log(`RSS before ${(before.rss / 2 ** 20).toFixed(0)} MiB, after ${(after.rss / 2 ** 20).toFixed(0)} MiB`);
+  console.log(
+    `memory per agent connection: RSS ${(rss / 1024).toFixed(1)} KiB, V8 heap+external ${(js / 1024).toFixed(1)} KiB`,
+  );
+  console.log(
+    `ratio RSS per connection / target 50 KiB: ${(rss / TARGET_BYTES).toFixed(2)} (below 1 meets the target)`,
+  );
+} finally {
+  for (const c of children) c.send({ cmd: 'stop' });
+  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+  await cloud.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
