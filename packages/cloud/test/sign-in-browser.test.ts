@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { SignInRateLimiter } from '../src/protection/index.ts';
 import { type AdVerifier, adVerifier, unreachableVerifier } from './support/ad-verifier.ts';
 import { launchBrowser, type TestBrowser } from './support/browser.ts';
@@ -60,15 +60,21 @@ async function clickAndWait(page: Page, selector: string): Promise<void> {
   await Promise.all([page.waitForURL((url) => url.href !== before, { waitUntil: 'load' }), page.click(selector)]);
 }
 
+/** The text as rendered (what the user sees), not the DOM's textContent. */
+async function visibleText(locator: Locator): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is the point of a browser test
+  return (await locator.innerText()).trim();
+}
+
 async function heading(page: Page): Promise<string> {
-  return (await page.locator('h1').innerText()).trim();
+  return visibleText(page.locator('h1'));
 }
 
 describe('sign-in in Chromium', () => {
   test('the form is labelled, focused and in the tenant’s name; a correct password ends at the relying party', async () => {
     const { page, pending } = await openSignIn();
     assert.equal(await heading(page), 'Sign in');
-    assert.equal((await page.locator('.tenant').innerText()).trim(), 'Acme <Corp> & Sons');
+    assert.equal(await visibleText(page.locator('.tenant')), 'Acme <Corp> & Sons');
     assert.equal(await page.getByLabel('Username').getAttribute('autocomplete'), 'username');
     assert.equal(await page.getByLabel('Password').getAttribute('type'), 'password');
     assert.equal(await page.locator('#username').getAttribute('autofocus'), '');
@@ -89,7 +95,7 @@ describe('sign-in in Chromium', () => {
     await submit(page, adv.ad.users.normal.upn, adv.ad.wrongPassword);
     const alert = page.getByRole('alert');
     assert.ok(await alert.isVisible());
-    assert.match(await alert.innerText(), /username or password is incorrect/);
+    assert.match(await visibleText(alert), /username or password is incorrect/);
     assert.equal(await heading(page), 'Sign in');
     assert.equal(await page.locator('#password').getAttribute('autofocus'), '');
     assert.equal(await page.inputValue('#username'), adv.ad.users.normal.upn);
@@ -176,7 +182,7 @@ describe('sign-in in Chromium', () => {
       const page = await browser.context.newPage();
       await page.goto((await authorizationRequest(c2, { redirectUri })).url.href);
       await submit(page, adv.ad.users.normal.upn, adv.ad.users.normal.password);
-      const text = await page.getByRole('alert').innerText();
+      const text = await visibleText(page.getByRole('alert'));
       assert.match(text, /could not reach your organisation's directory/);
       assert.match(text, /Reference: [0-9a-f-]{36}/);
       assert.doesNotMatch(text, /incorrect/);

@@ -4,6 +4,7 @@
  * loopback port nothing listens on (an infrastructure failure, never a wrong password).
  */
 
+import { Writable } from 'node:stream';
 import type { DirectoryValidator } from '@openpta/agent';
 import { createAgentLogger, createDirectoryValidator, parseAgentConfig, resolveDirectoryConfig } from '@openpta/agent';
 import { type AdTestbed, adTestbed } from '../../../../scripts/testbed/index.ts';
@@ -17,7 +18,12 @@ export interface AdVerifier {
   close(): Promise<void>;
 }
 
-function validatorFor(ad: AdTestbed, url: string, overrides: Record<string, unknown> = {}): DirectoryValidator {
+function validatorFor(
+  ad: AdTestbed,
+  url: string,
+  overrides: Record<string, unknown> = {},
+  logLines?: string[],
+): DirectoryValidator {
   const config = parseAgentConfig(
     {
       directory: {
@@ -34,13 +40,26 @@ function validatorFor(ad: AdTestbed, url: string, overrides: Record<string, unkn
   );
   return createDirectoryValidator(
     resolveDirectoryConfig(config.directory, { TEST_SERVICE_PASSWORD: ad.users.service.password }),
-    { logger: createAgentLogger({ level: 'silent' }) },
+    {
+      logger: logLines
+        ? createAgentLogger({
+            level: 'trace',
+            destination: new Writable({
+              write(chunk, _encoding, done) {
+                logLines.push(...String(chunk).split('\n').filter(Boolean));
+                done();
+              },
+            }),
+          })
+        : createAgentLogger({ level: 'silent' }),
+    },
   );
 }
 
-export async function adVerifier(): Promise<AdVerifier> {
+/** `logLines`: capture the validator's own log lines (at trace level) there. */
+export async function adVerifier(options: { logLines?: string[] } = {}): Promise<AdVerifier> {
   const ad = await adTestbed();
-  const validator = validatorFor(ad, ad.ldapsUrl);
+  const validator = validatorFor(ad, ad.ldapsUrl, {}, options.logLines);
   return {
     ad,
     validator,

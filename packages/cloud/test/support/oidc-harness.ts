@@ -43,6 +43,8 @@ export interface HarnessOptions {
   /** The tenant's settings JSON (e.g. { protection: { lockout: { threshold: 3 } } }). */
   readonly tenantSettings?: Record<string, unknown>;
   readonly oidc?: Omit<OidcPluginOptions, 'verifier' | 'onRegistry'>;
+  /** Default 'info'. */
+  readonly logLevel?: 'trace' | 'debug' | 'info';
 }
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
@@ -57,7 +59,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const config = loadCloudConfig({ flags: { dataDir: dir, host: '127.0.0.1', port: 0 }, env: {} });
   let registry: ProviderRegistry | undefined;
   const cloud = await startCloud(config, {
-    logger: createLogger('info', destination),
+    logger: createLogger(options.logLevel ?? 'info', destination),
     credentialVerifier: options.verifier,
     announce: () => {},
     oidc: {
