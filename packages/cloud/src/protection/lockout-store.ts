@@ -74,6 +74,8 @@ export class MemoryLockoutStore implements LockoutStore {
   }
 
   #evict(): void {
+    // Only when over the bound: iterating a Map that has seen many deletes is not free.
+    if (this.#entries.size <= this.#maxEntries) return;
     // Map iteration order is insertion order and every write re-inserts, so the first keys are the stalest.
     for (const key of this.#entries.keys()) {
       if (this.#entries.size <= this.#maxEntries) break;

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { INFRASTRUCTURE_FAILURES, type Outcome, PASSWORD_PROVEN } from '@openpta/protocol';
 import { type LockoutStore, MemoryLockoutStore } from './lockout-store.ts';
 import type { LockoutSettings } from './settings.ts';
@@ -83,7 +83,7 @@ const MAX_FAMILIAR_NETWORKS = 32;
 export class SmartLockout {
   readonly #store: LockoutStore;
   readonly #now: () => number;
-  readonly #digestKey: Uint8Array;
+  readonly #digestKey: KeyObject;
   readonly #familiarForMs: number;
   readonly #inFlightTimeoutMs: number;
   readonly #inFlight = new Map<string, Map<string, number>>();
@@ -91,7 +91,8 @@ export class SmartLockout {
   constructor(options: SmartLockoutOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.#store = options.store ?? new MemoryLockoutStore({ now: this.#now });
-    this.#digestKey = options.digestKey ?? randomBytes(32);
+    // A KeyObject once, not raw bytes per call: Node would import the key again for every HMAC.
+    this.#digestKey = createSecretKey(options.digestKey ?? randomBytes(32));
     this.#familiarForMs = options.familiarForMs ?? 90 * 86_400_000;
     this.#inFlightTimeoutMs = options.inFlightTimeoutMs ?? 120_000;
   }
