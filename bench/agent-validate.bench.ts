@@ -5,6 +5,7 @@
  * a password with LDAP). Compared with it:
  *   - validate() right password, default config: one bind + the user lookup for the cloud's attributes (objectGuid,
  *     names, mail, nested groups from memberOf + the cached group graph), the lookup prefetched in parallel;
+ *   - the same with the optional attribute cache on (attributes.cacheMs): one bind per sign-in, nothing else;
  *   - validate() right password with groups by LDAP_MATCHING_RULE_IN_CHAIN (one more search per sign-in);
  *   - raw bind vs validate() for an unknown user (52e; no lockout) with prefetch off: both send exactly one bind,
  *     so the difference is the agent's own overhead (input checks, pool, DC choice, outcome mapping, log, metrics).
@@ -134,6 +135,11 @@ const VARIANTS: Variant[] = [
     name: 'validate() ok, default',
     baseline: 'raw bind, right password',
     open: viaValidate(user.upn, user.password, 'ok'),
+  },
+  {
+    name: 'validate() ok, attr cache 60 s',
+    baseline: 'raw bind, right password',
+    open: viaValidate(user.upn, user.password, 'ok', { cacheMs: 60000 }),
   },
   {
     name: 'validate() ok, in-chain groups',

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Client } from 'ldapts';
+import { Attribute, Change, Client } from 'ldapts';
 import { type AdTestbed, adTestbed, effectiveGroups } from '../../../scripts/testbed/index.ts';
 import type { DirectoryValidator } from '../src/index.ts';
-import { adConfig, counter, USER_BINDS, validatorFor } from './support/ad.ts';
+import { adConfig, captureLog, counter, USER_BINDS, validatorFor } from './support/ad.ts';
 
 let ad: AdTestbed;
 let v: DirectoryValidator;
@@ -107,6 +107,54 @@ describe('attributes on ok', () => {
       assert.deepEqual(Object.keys(r.attributes!).sort(), ['dn', 'groups', 'objectGuid', 'upn']);
       assert.equal(r.attributes!.dn, u.dn);
       assert.deepEqual(r.attributes!.groups, [...u.groups].sort());
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('groups by the in-chain matching rule equal the memberOf + group graph result', async () => {
+    const w = validatorFor(ad, adConfig(ad, { attributes: { groups: 'nested-in-chain' } }));
+    try {
+      for (const u of [ad.users.grouped, ad.users.normal]) {
+        const inChain = (await w.validate(u.upn, u.password)).attributes!.groups;
+        const graph = (await v.validate(u.upn, u.password)).attributes!.groups;
+        assert.deepEqual(inChain, graph);
+        assert.deepEqual(graph, effectiveGroups(u));
+      }
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('the optional attribute cache serves attributes after a bind, and forgets them on any other answer', async () => {
+    const u = await ad.createUser({ prefix: 'cache' });
+    const rename = async (displayName: string) => {
+      const admin = new Client({ url: ad.ldapsUrl, tlsOptions: ad.tlsOptions });
+      await admin.bind(ad.admin.upn, ad.admin.password);
+      await admin.modify(
+        u.dn,
+        new Change({
+          operation: 'replace',
+          modification: new Attribute({ type: 'displayName', values: [displayName] }),
+        }),
+      );
+      await admin.unbind();
+    };
+    const w = validatorFor(ad, adConfig(ad, { attributes: { cacheMs: 600000 } }));
+    try {
+      assert.equal((await w.validate(u.upn, u.password)).attributes!.displayName, u.displayName);
+      await rename('Renamed Once');
+      // Cached: the DC still checked the password (one bind), the lookup was skipped.
+      const before = await counter(w, USER_BINDS);
+      const cached = await w.validate(u.upn, u.password);
+      assert.equal(cached.outcome, 'ok');
+      assert.equal(cached.attributes!.displayName, u.displayName);
+      assert.equal(await counter(w, USER_BINDS), before + 1);
+      // Without the cache the change is visible at once.
+      assert.equal((await v.validate(u.upn, u.password)).attributes!.displayName, 'Renamed Once');
+      // A wrong password is still checked by the DC, and drops the cached entry.
+      assert.equal((await w.validate(u.upn, ad.wrongPassword)).outcome, 'invalid_credentials');
+      assert.equal((await w.validate(u.upn, u.password)).attributes!.displayName, 'Renamed Once');
     } finally {
       await w.close();
     }
@@ -244,9 +292,11 @@ describe('StartTLS', () => {
     }
   });
 
-  test('plain LDAP without TLS is refused by AD: directory_error, never invalid_credentials', async () => {
-    const w = validatorFor(ad, adConfig(ad, { dcs: [{ url: ad.ldapUrl }], tls: { mode: 'insecure-plain' } }));
+  test('plain LDAP needs the explicit insecure flag, warns, and AD refuses it: directory_error', async () => {
+    const log = captureLog();
+    const w = validatorFor(ad, adConfig(ad, { dcs: [{ url: ad.ldapUrl }], tls: { mode: 'insecure-plain' } }), log);
     try {
+      assert.ok(log.lines.some((l) => JSON.parse(l).event === 'insecure_transport' && JSON.parse(l).level === 40));
       const r = await w.validate(ad.users.normal.upn, ad.users.normal.password);
       assert.equal(r.outcome, 'directory_error');
     } finally {

@@ -11,6 +11,8 @@ export const DEFAULTS = {
   groups: 'nested',
   /** Group graph cache lifetime: a change to how groups nest shows within this time (direct membership: at once). */
   groupCacheMs: 300000,
+  /** Attribute cache: off. Turning it on trades attribute freshness for one bind per sign-in (attribute-cache.ts). */
+  attributeCacheMs: 0,
   groupNameAttribute: 'sAMAccountName',
   /** TCP + TLS handshake to one DC. Short: a dead DC must not hold a sign-in; the OS SYN retries take minutes. */
   connectTimeoutMs: 3000,

@@ -90,6 +90,8 @@ export const attributesSchema = z.strictObject({
   groupCacheMs: z.int().min(0).default(DEFAULTS.groupCacheMs),
   /** Look the user up in parallel with the bind (hides the search latency; costs a search on failed attempts too). */
   prefetch: z.boolean().default(true),
+  /** Reuse a user's attributes for this long after an ok (0 = off): one bind per sign-in, attributes up to this old. */
+  cacheMs: z.int().min(0).max(3600000).default(DEFAULTS.attributeCacheMs),
   groupNameAttribute: attributeName.default(DEFAULTS.groupNameAttribute),
 });
 

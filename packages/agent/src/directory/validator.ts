@@ -17,6 +17,7 @@ import { Attribute, Change } from 'ldapts';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ResolvedDirectoryConfig } from '../config/schema.ts';
+import { AttributeCache } from './attribute-cache.ts';
 import { type AttributeSettings, findUsers, groupNames, toUserAttributes, type UserAttributes } from './attributes.ts';
 import { type ConnectionSettings, DirectoryConnection } from './connection.ts';
 import { DcSet, type SrvLookup } from './dc-set.ts';
@@ -135,6 +136,7 @@ export function createDirectoryValidator(
       logger.warn({ event: 'srv_lookup_failed', domain: config.domain, err: error.message }, 'DC discovery failed'),
   });
   const pools = new Map<string, DcPools>();
+  const attributeCache = new AttributeCache(config.attributes.cacheMs);
   const groupGraph = new GroupGraph(config.attributes.groupCacheMs, config.attributes.groupNameAttribute);
   const service = config.serviceAccount;
   let closed = false;
@@ -294,8 +296,11 @@ export function createDirectoryValidator(
     // Prefetch: look the user's attributes up on a service connection while the bind is in flight, so a sign-in
     // costs the latency of the bind alone. The result is used only if the bind says ok.
     const collect = (sc: DirectoryConnection) => collectAttributes(sc, found, target, signal);
+    const cached = attributeCache.get(target.username);
     const prefetch =
-      service && !found && config.attributes.prefetch ? serviceStep(dcs, signal, collect, order[0]) : undefined;
+      service && !found && !cached && config.attributes.prefetch
+        ? serviceStep(dcs, signal, collect, order[0])
+        : undefined;
 
     const failures: Error[] = [];
     for (const dc of order) {
@@ -329,14 +334,20 @@ export function createDirectoryValidator(
         if (error instanceof DirectoryTransportError && error.code === AGENT_ERROR_CODES.DC_TIMEOUT) {
           markDown(dc, error, signal);
         }
+        attributeCache.delete(target.username);
         return { outcome, dc: dc.label, reason: (error as Error).message };
       }
       dcSet.markUp(dc.label);
+      if (cached) {
+        pool.release(c, true);
+        return { outcome, dc: dc.label, attributes: cached };
+      }
       // ok: collect the attributes for the cloud.
       if (!service) {
         // No service account: read with the user's own bind, on this connection, within this attempt.
         try {
           const attributes = await collectAttributes(c, found, target, signal);
+          attributeCache.set(target.username, attributes);
           pool.release(c, true);
           return { outcome, dc: dc.label, attributes };
         } catch (error) {
@@ -357,6 +368,7 @@ export function createDirectoryValidator(
           reason: `password verified, attributes unavailable: ${step.error?.message ?? step.outcome}`,
         };
       }
+      attributeCache.set(target.username, step.value);
       return { outcome, dc: dc.label, attributes: step.value };
     }
     return { outcome: worstTransportOutcome(failures), reason: failures.map((f) => f.message).join('; ') };
