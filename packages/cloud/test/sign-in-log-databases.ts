@@ -16,9 +16,20 @@ export interface TestDatabase {
   tenant(name?: string): Promise<string>;
   /** Inserts a user of the tenant and returns its id. */
   user(tenantId: string, upn?: string): Promise<string>;
+  /**
+   * A second connection to the same database, as another cloud node would have (PostgreSQL: its own pool; SQLite in
+   * memory: the same store). Closed with the suite.
+   */
+  secondConnection(): Store;
 }
 
-async function openPostgres(): Promise<{ store: Store; cleanup: () => Promise<void> }> {
+interface Opened {
+  store: Store;
+  url?: string;
+  cleanup: () => Promise<void>;
+}
+
+async function openPostgres(): Promise<Opened> {
   const schema = `openpta_protection_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 5000 });
   await admin.connect();
@@ -33,6 +44,7 @@ async function openPostgres(): Promise<{ store: Store; cleanup: () => Promise<vo
   const store = openDatabase(url.toString());
   return {
     store,
+    url: url.toString(),
     cleanup: async () => {
       await store.close();
       const dropper = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 5000 });
@@ -49,7 +61,8 @@ async function openPostgres(): Promise<{ store: Store; cleanup: () => Promise<vo
 export function onEveryDatabase(title: string, suite: (db: () => TestDatabase) => void): void {
   for (const dialect of ['sqlite', 'postgres'] as const) {
     describe(`${title} (${dialect})`, () => {
-      let opened: { store: Store; cleanup: () => Promise<void> } | undefined;
+      let opened: Opened | undefined;
+      const extra: Store[] = [];
       let current: TestDatabase | undefined;
       before(async () => {
         if (dialect === 'sqlite') {
@@ -60,8 +73,15 @@ export function onEveryDatabase(title: string, suite: (db: () => TestDatabase) =
         }
         await migrateToLatest(opened.store);
         const store = opened.store;
+        const url = opened.url;
         current = {
           store,
+          secondConnection() {
+            if (!url) return store;
+            const another = openDatabase(url);
+            extra.push(another);
+            return another;
+          },
           async tenant(name = `t-${randomBytes(4).toString('hex')}`) {
             const id = randomUUID();
             const now = Date.now();
@@ -92,6 +112,7 @@ export function onEveryDatabase(title: string, suite: (db: () => TestDatabase) =
         };
       });
       after(async () => {
+        for (const another of extra) await another.close();
         await opened?.cleanup();
       });
       suite(() => {

@@ -38,3 +38,4 @@ export {
   type SmartLockoutOptions,
 } from './smart-lockout.ts';
 export { sourceNetwork } from './source-network.ts';
+export { lockoutDigestKey, SqlLockoutStore } from './sql-lockout-store.ts';

@@ -215,6 +215,14 @@ export interface SignInLogTable {
   correlation_id: string;
 }
 
+/** Smart-lockout state of the shared store (0004-protection; protection/sql-lockout-store.ts). */
+export interface LockoutStateTable {
+  key: string;
+  /** JSON value. */
+  value: string;
+  expires_at: number;
+}
+
 /** Kysely's view of the whole database. */
 export interface Database {
   tenants: TenantsTable;
@@ -232,4 +240,5 @@ export interface Database {
   mfa_recovery_codes: MfaRecoveryCodesTable;
   webauthn_credentials: WebauthnCredentialsTable;
   sign_in_log: SignInLogTable;
+  lockout_state: LockoutStateTable;
 }

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 /**
  * Sign-in protection and audit (protection/, mfa/, sign-in-log/): second factors (TOTP enrolments with the sealed
  * secret and the last accepted time step, hashed single-use recovery codes, WebAuthn credentials) and the sign-in
- * log. Smart-lockout counters stay in memory (protection/lockout-store.ts) and are not persisted.
+ * log, and the smart-lockout state for deployments that share it between cloud nodes (the default keeps it in memory).
  */
 // biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on the current schema types.
 export async function up(db: Kysely<any>): Promise<void> {
@@ -73,11 +73,21 @@ export async function up(db: Kysely<any>): Promise<void> {
     .columns(['tenant_id', 'time', 'id'])
     .execute();
   await db.schema.createIndex('sign_in_log_time_idx').on('sign_in_log').column('time').execute();
+
+  // Smart-lockout state for the shared store (protection/sql-lockout-store.ts): counters, recent wrong-password
+  // digests and familiar networks as JSON values, with an expiry. Unused with the default memory store.
+  await db.schema
+    .createTable('lockout_state')
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('lockout_state_expires_idx').on('lockout_state').column('expires_at').execute();
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: see up().
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['sign_in_log', 'webauthn_credentials', 'mfa_recovery_codes', 'mfa_totp']) {
+  for (const table of ['lockout_state', 'sign_in_log', 'webauthn_credentials', 'mfa_recovery_codes', 'mfa_totp']) {
     await db.schema.dropTable(table).execute();
   }
 }
