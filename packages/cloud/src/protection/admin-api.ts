@@ -19,6 +19,7 @@ import {
   protectionSettingsFromTenant,
 } from './settings.ts';
 import type { SmartLockout } from './smart-lockout.ts';
+import type { SqlLockoutStore } from './sql-lockout-store.ts';
 
 /**
  * Admin API for sign-in protection and audit, under the admin prefix and the same bearer token as the platform's
@@ -45,17 +46,23 @@ export interface ProtectionPluginDeps {
   lockout?: SmartLockout;
   /** Sign-in log retention (default 30 days, purged hourly); `false` turns the purge job off. */
   signInLogRetention?: z.input<typeof signInLogRetentionConfigSchema> | false;
+  /** When the lockout uses the database store: its expired rows are swept on the same schedule as the log purge. */
+  sqlLockoutStore?: SqlLockoutStore;
 }
 
 /** The periodic purge of old sign-in log records, stopped when the app closes (before the database). */
 function startRetention(app: FastifyInstance, ctx: CloudContext, deps: ProtectionPluginDeps): void {
   if (deps.signInLogRetention === false) return;
+  const lockoutStore = deps.sqlLockoutStore;
   const job = startSignInLogRetention({
     store: new SignInLogStore(ctx.store.db),
     config: deps.signInLogRetention ?? {},
     onPurge: (result) => {
       if ('error' in result) ctx.logger.error({ err: result.error }, 'sign-in log purge failed; will retry');
       else if (result.deleted > 0) ctx.logger.info({ deleted: result.deleted }, 'sign-in log purged');
+      lockoutStore
+        ?.sweepExpired()
+        .catch((err: unknown) => ctx.logger.error({ err }, 'lockout state sweep failed; will retry'));
     },
   });
   app.addHook('onClose', async () => job.close());
