@@ -31,6 +31,7 @@ import {
   upnDomain,
 } from './form-input.ts';
 import { createInteractionStateStore } from './interaction-state.ts';
+import { signInLogger } from './logging.ts';
 import { createSignInMetrics } from './metrics.ts';
 import { viewForOutcome, WRONG_CREDENTIALS_MESSAGE } from './outcome-view.ts';
 import {
@@ -92,7 +93,7 @@ export async function signInRoutes(app: FastifyInstance, options: SignInRoutesOp
   const csrf = createCsrf(options.csrfKey);
   const metrics = createSignInMetrics(options.metricsRegistry);
   const states = createInteractionStateStore(options.db);
-  const log = options.logger.child({ component: 'sign-in' });
+  const log = signInLogger(options.logger);
   const attemptDeps = {
     verifier: options.verifier,
     lockout: options.lockout,
