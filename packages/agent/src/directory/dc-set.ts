@@ -55,6 +55,9 @@ export class DcSet {
   #discoveredAt = 0;
   #refreshing: Promise<void> | undefined;
   readonly #lookup: SrvLookup | undefined;
+  /** With dedicated DNS servers (AD's DNS), SRV targets are resolved there too; the certificate is checked
+   * against the target name. */
+  readonly #resolveHost: ((name: string) => Promise<string[]>) | undefined;
 
   constructor(options: DcSetOptions) {
     this.#options = options;
@@ -62,7 +65,10 @@ export class DcSet {
       if (options.resolveSrv) this.#lookup = options.resolveSrv;
       else {
         const resolver = new Resolver({ timeout: 2000, tries: 2 });
-        if (options.dnsServers?.length) resolver.setServers([...options.dnsServers]);
+        if (options.dnsServers?.length) {
+          resolver.setServers([...options.dnsServers]);
+          this.#resolveHost = (name) => resolver.resolve4(name);
+        }
         this.#lookup = (name) => resolver.resolveSrv(name);
       }
     }
@@ -76,9 +82,16 @@ export class DcSet {
       try {
         const records = await this.#lookup!(`_ldap._tcp.dc._msdcs.${this.#options.srvDomain}`);
         const ldaps = this.#options.transport === 'ldaps';
-        this.#discovered = orderSrv(records, this.#options.random).map((r) =>
-          // SRV publishes the LDAP port (389); LDAPS is the same DC on 636.
-          endpointFromUrl(`${ldaps ? 'ldaps' : 'ldap'}://${r.name}:${ldaps ? 636 : r.port}`, this.#options.transport),
+        const ordered = orderSrv(records, this.#options.random);
+        this.#discovered = await Promise.all(
+          ordered.map(async (r) => {
+            // SRV publishes the LDAP port (389); LDAPS is the same DC on 636.
+            const port = ldaps ? 636 : r.port;
+            const address = this.#resolveHost
+              ? ((await this.#resolveHost(r.name).catch(() => []))[0] ?? r.name)
+              : r.name;
+            return endpointFromUrl(`${ldaps ? 'ldaps' : 'ldap'}://${address}:${port}`, this.#options.transport, r.name);
+          }),
         );
       } catch (error) {
         this.#options.onSrvError?.(error as Error);
