@@ -4,6 +4,7 @@ import { it } from 'node:test';
 import { listAuditEvents } from '../src/admin/audit.ts';
 import {
   createSecretSeal,
+  decideMfa,
   MfaService,
   totpCodeAt,
   verifyWebAuthnRegistration,
@@ -185,6 +186,22 @@ onEveryDatabase('MFA service', (database) => {
     assert.equal(events[0]?.action, 'user.mfa.reset');
     assert.equal(events[0]?.actor, 'admin-token:abc');
     assert.deepEqual(events[0]?.details, { tenantId: ref.tenantId, removed, reason: 'lost phone' });
+  });
+
+  it('decides what follows an accepted password', async () => {
+    const { mfa, ref, clock } = await setup();
+    const vpn = ['CN=VPN Users,OU=Groups,DC=contoso,DC=test'];
+    assert.deepEqual(await decideMfa(mfa, ref, { mode: 'off' }, vpn), { kind: 'none' });
+    assert.deepEqual(await decideMfa(mfa, ref, { mode: 'required' }, []), { kind: 'enrol' });
+    assert.deepEqual(await decideMfa(mfa, ref, { mode: 'groups', groups: ['VPN Users'] }, vpn), { kind: 'enrol' });
+    assert.deepEqual(await decideMfa(mfa, ref, { mode: 'groups', groups: ['Admins'] }, vpn), { kind: 'none' });
+    const e = await mfa.beginTotpEnrolment({ ...ref, issuer: 'openpta', accountName: 'a' });
+    assert.deepEqual(await decideMfa(mfa, ref, { mode: 'required' }, []), { kind: 'enrol' }, 'pending is not enrolled');
+    assert.ok((await mfa.confirmTotpEnrolment({ ...ref, code: totpCodeAt(e.secret, clock.now()) })).ok);
+    assert.deepEqual(await decideMfa(mfa, ref, { mode: 'off' }, []), {
+      kind: 'verify',
+      methods: ['totp', 'recovery_code'],
+    });
   });
 
   it('MFA failures lock the MFA counter (wiring: lockout around the service)', async () => {

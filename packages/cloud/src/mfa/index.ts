@@ -1,4 +1,5 @@
 export { type AmrValue, amrFor, type MfaMethod } from './amr.ts';
+export { decideMfa, type MfaDecision } from './decision.ts';
 export { MfaService, type MfaStatus, type SecondFactorCheck, type UserRef } from './mfa-service.ts';
 export { mfaRequired } from './policy.ts';
 export {
