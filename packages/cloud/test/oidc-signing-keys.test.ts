@@ -79,4 +79,34 @@ describe('rotateSigningKey', () => {
     assert.ok(finalKids.includes(next), 'the key retired just now is still published');
     assert.equal(finalKids.length, 3);
   });
+
+  test('the admin API rotates (bearer token, audited) and lists the keys', async () => {
+    const url = `${h.baseUrl}/admin/api/v1/tenants/acme/signing-keys`;
+    const token = h.cloud.createdAdminToken!;
+    assert.equal((await h.fetch(`${url}/rotate`, { method: 'POST' })).status, 401);
+    assert.equal(
+      (await h.fetch(`${url}/rotate`, { method: 'POST', headers: { authorization: 'Bearer wrong' } })).status,
+      401,
+    );
+    const before = (await (await h.fetch(url, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+      keys: { kid: string; signs: boolean }[];
+    };
+    const signing = before.keys.find((k) => k.signs);
+    const rotated = await h.fetch(`${url}/rotate`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    assert.equal(rotated.status, 200);
+    const result = (await rotated.json()) as { activeKid: string; retiredKid: string };
+    assert.equal(result.retiredKid, signing?.kid);
+    assert.ok(await kids().then((k) => k.includes(result.activeKid)));
+    const audit = await h.cloud.ctx.store.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'tenant.signing_key.rotate')
+      .execute();
+    assert.equal(audit.length, 1);
+    const unknown = await h.fetch(`${h.baseUrl}/admin/api/v1/tenants/nope/signing-keys/rotate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(unknown.status, 404);
+  });
 });

@@ -11,6 +11,7 @@ import { type CredentialVerifier, noDirectoryVerifier } from '../credentials/ind
 import { SignInRateLimiter, SmartLockout } from '../protection/index.ts';
 import { signInRoutes } from '../sign-in/routes.ts';
 import { loadOrCreateDataKey } from '../tenants/data-key.ts';
+import { oidcAdminRoutes } from './admin-routes.ts';
 import { startPayloadSweep } from './payload-adapter.ts';
 import { createProviderRegistry, type ProviderRegistry } from './provider-registry.ts';
 import { providerRoutes } from './provider-routes.ts';
@@ -54,6 +55,7 @@ export function oidcPlugin(options: OidcPluginOptions = {}): CloudPlugin {
         );
       }
       await app.register(async (scope) => providerRoutes(scope, { tenants: ctx.services.tenants, registry }));
+      await app.register(async (scope) => oidcAdminRoutes(scope, { ctx, registry }));
       await app.register(async (scope) =>
         signInRoutes(scope, {
           db: ctx.store.db,
