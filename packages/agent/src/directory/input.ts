@@ -42,6 +42,8 @@ function codePoints(value: string): number {
 export function checkText(label: string, value: unknown, max: number): string | undefined {
   if (typeof value !== 'string') return `${label} must be a string`;
   if (value.length === 0) return `${label} is empty`;
+  // Cheap bound first (a code point is at most two UTF-16 units), so megabytes of input cost nothing.
+  if (value.length > max * 2) return `${label} is longer than ${max} characters`;
   if (!value.isWellFormed()) return `${label} is not well-formed Unicode (lone surrogate)`;
   if (CONTROL_CHARACTERS.test(value)) return `${label} contains a control character`;
   if (codePoints(value) > max) return `${label} is longer than ${max} characters`;

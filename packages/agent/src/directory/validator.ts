@@ -93,6 +93,11 @@ function worstTransportOutcome(errors: readonly Error[]): Outcome {
   return 'directory_unavailable';
 }
 
+/** A username for the log line, whatever the caller passed (never throws, never huge). */
+function printable(username: unknown): string {
+  return typeof username === 'string' ? username.slice(0, 256) : `(${typeof username})`;
+}
+
 function unicodePwd(password: string): Buffer {
   // MS-ADTS 3.1.1.3.1.5: the value is the password in double quotes, UTF-16LE.
   return Buffer.from(`"${password}"`, 'utf16le');
@@ -431,7 +436,10 @@ export function createDirectoryValidator(
     }
     const check = checkInput(username, password, config.login);
     if (!check.ok) {
-      const elapsedMs = record('validate', String(username), started, { outcome: 'bad_request', reason: check.reason });
+      const elapsedMs = record('validate', printable(username), started, {
+        outcome: 'bad_request',
+        reason: check.reason,
+      });
       return { outcome: 'bad_request', elapsedMs };
     }
     let result: Awaited<ReturnType<typeof attempt>>;
@@ -455,7 +463,7 @@ export function createDirectoryValidator(
     const newProblem = checkText('new password', newPassword, MAX_PASSWORD_LENGTH);
     if (!check.ok || newProblem) {
       const reason = check.ok ? newProblem : check.reason;
-      const elapsedMs = record('change_password', String(username), started, { outcome: 'bad_request', reason });
+      const elapsedMs = record('change_password', printable(username), started, { outcome: 'bad_request', reason });
       return { outcome: 'bad_request', elapsedMs };
     }
     let result: { outcome: Outcome; dc?: string; reason?: string };
