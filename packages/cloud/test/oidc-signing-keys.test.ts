@@ -109,4 +109,21 @@ describe('rotateSigningKey', () => {
     });
     assert.equal(unknown.status, 404);
   });
+
+  test('concurrent first requests for a tenant build one provider and one key pair', async () => {
+    const tenant = await h.cloud.ctx.services.tenants.create({
+      name: 'initech',
+      displayName: 'Initech',
+      domains: ['initech.example.test'],
+    });
+    const providers = await Promise.all(Array.from({ length: 5 }, () => h.registry.get(tenant)));
+    assert.ok(providers.every((p) => p === providers[0]));
+    assert.equal(providers[0]?.issuer, tenant.issuer);
+    const rows = await h.cloud.ctx.store.db
+      .selectFrom('signing_keys')
+      .select('kid')
+      .where('tenant_id', '=', tenant.id)
+      .execute();
+    assert.equal(rows.length, 2);
+  });
 });

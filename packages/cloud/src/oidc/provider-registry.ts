@@ -47,6 +47,7 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
   const now = options.now ?? Date.now;
   const refreshMs = options.refreshMs ?? 60_000;
   const cache = new Map<string, Entry>();
+  const building = new Map<string, Promise<Entry>>();
 
   async function build(tenant: Tenant, jwks: Awaited<ReturnType<typeof loadSigningJwks>>): Promise<Provider> {
     const provider = new Provider(tenant.issuer, buildProviderConfiguration(tenant, jwks, options));
@@ -74,7 +75,13 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
         return entry.provider;
       }
     }
-    const fresh = await load(tenant);
+    // Concurrent first requests for a tenant share one build (one key-set read, one provider).
+    let pending = building.get(tenant.id);
+    if (!pending) {
+      pending = load(tenant).finally(() => building.delete(tenant.id));
+      building.set(tenant.id, pending);
+    }
+    const fresh = await pending;
     cache.set(tenant.id, fresh);
     return fresh.provider;
   }
