@@ -51,6 +51,21 @@ describe('outcomes for every account state (UPN, LDAPS)', () => {
       if (outcome !== 'ok') assert.equal(r.attributes, undefined);
     });
   }
+  test('a user limited to other workstations (userWorkstations) -> workstation_restricted', async () => {
+    const u = await ad.createUser({ prefix: 'ws' });
+    const admin = new Client({ url: ad.ldapsUrl, tlsOptions: ad.tlsOptions });
+    await admin.bind(ad.admin.upn, ad.admin.password);
+    await admin.modify(
+      u.dn,
+      new Change({
+        operation: 'replace',
+        modification: new Attribute({ type: 'userWorkstations', values: ['OTHERPC'] }),
+      }),
+    );
+    await admin.unbind();
+    assert.equal((await v.validate(u.upn, u.password)).outcome, 'workstation_restricted');
+    assert.equal((await v.validate(u.upn, ad.wrongPassword)).outcome, 'invalid_credentials');
+  });
   test('a wrong password -> invalid_credentials', async () => {
     const r = await v.validate(ad.users.normal.upn, ad.wrongPassword);
     assert.equal(r.outcome, 'invalid_credentials');
