@@ -118,6 +118,28 @@ try {
   console.log(
     `ratio RSS per connection / target 50 KiB: ${(rss / TARGET_BYTES).toFixed(2)} (below 1 meets the target)`,
   );
+  // Baseline in the same run: bare mutual-TLS connections to node:tls in a fresh process (no WebSocket, no app).
+  const floorRun = spawnSync(
+    process.execPath,
+    ['--expose-gc', join(import.meta.dirname, 'agents-idle-tls-floor.ts'), String(Math.min(connected, 5000))],
+    { encoding: 'utf8' },
+  );
+  const floor = JSON.parse(floorRun.stdout.trim().split('\n').at(-1) || '{}') as {
+    rssPerConnection?: number;
+    connections?: number;
+  };
+  if (floor.rssPerConnection === undefined) {
+    console.log(`baseline run failed: ${floorRun.stderr.slice(0, 500)}`);
+  } else {
+    const f = floor.rssPerConnection;
+    console.log(
+      `baseline: bare node:tls mutual-TLS connection (${floor.connections} held): RSS ${(f / 1024).toFixed(1)} KiB`,
+    );
+    console.log(`ratio agent connection / bare mTLS connection: ${(rss / f).toFixed(2)}`);
+    console.log(
+      `added by WebSocket + gateway + dispatcher session: ${((rss - f) / 1024).toFixed(1)} KiB per connection`,
+    );
+  }
 } finally {
   for (const c of children) c.send({ cmd: 'stop' });
   await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));

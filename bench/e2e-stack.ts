@@ -6,8 +6,10 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CredentialVerifier } from '../packages/cloud/src/credentials/index.ts';
 import {
   agentIdentityPlugin,
+  type CloudDeps,
   createAgentChannel,
   createLogger,
   getAgentRegistry,
@@ -60,10 +62,15 @@ export interface BenchCloud {
   close(): Promise<void>;
 }
 
-export async function startBenchCloud(
-  dataDir: string,
-  options: { requestTimeoutMs?: number } = {},
-): Promise<BenchCloud> {
+export interface BenchCloudOptions {
+  readonly requestTimeoutMs?: number;
+  /** Passed to the app (e.g. a rate limiter without limits for sign-in throughput runs). */
+  readonly oidc?: CloudDeps['oidc'];
+  /** Wraps the credential verifier the sign-in page calls (to time it). */
+  readonly wrapVerifier?: (verifier: CredentialVerifier) => CredentialVerifier;
+}
+
+export async function startBenchCloud(dataDir: string, options: BenchCloudOptions = {}): Promise<BenchCloud> {
   const channel = createAgentChannel({ requestTimeoutMs: options.requestTimeoutMs ?? 15_000 });
   const config = loadCloudConfig({
     flags: { dataDir: join(dataDir, 'cloud'), host: '127.0.0.1', port: '0', logLevel: 'warn' },
@@ -71,9 +78,10 @@ export async function startBenchCloud(
   });
   const cloud = await startCloud(config, {
     logger: createLogger('warn'),
-    credentialVerifier: channel.verifier,
+    credentialVerifier: options.wrapVerifier?.(channel.verifier) ?? channel.verifier,
     plugins: [agentIdentityPlugin(), channel.plugin],
     announce: () => {},
+    ...(options.oidc === undefined ? {} : { oidc: options.oidc }),
   });
   const tenant = await cloud.ctx.services.tenants.create({ name: 'bench', domains: ['corp.example.test'] });
   const children: ChildProcess[] = [];

@@ -1,0 +1,102 @@
+/**
+ * (a) Against the Samba AD test bed: validations through cloud, queue, agent and DC vs raw LDAP binds against the
+ * same DC, in one run. Targets: e2e throughput >= 0.9 of raw binds; added p50 < 2 ms.
+ *
+ * - raw binds: `c` ldapts clients, each with one open LDAPS connection, re-binding the user in a loop (the cheapest
+ *   possible password check: one bind, no lookup);
+ * - agent alone: the agent's validator called inside the agent process (bind + user lookup for the cloud's
+ *   attributes), no cloud;
+ * - e2e: CredentialVerifier.verifyPassword in the cloud process -> sealed envelope -> dispatcher -> mTLS WebSocket ->
+ *   agent process (open envelope, validate) -> answer.
+ * Concurrency 1 gives the latency figures, concurrency 16 the throughput ratio. Rounds interleave the variants.
+ *
+ * `node bench/e2e-ad.bench.ts [seconds-per-round] [rounds]` (default 2 s, 3 rounds).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'ldapts';
+import { adTestbed } from '../scripts/testbed/index.ts';
+import { startBenchCloud } from './e2e-stack.ts';
+import { best, closedLoop, formatLoad, type LoadResult } from './e2e-support.ts';
+
+const seconds = Number(process.argv[2] ?? 2);
+const rounds = Number(process.argv[3] ?? 3);
+const tb = await adTestbed();
+const user = await tb.createUser({ prefix: 'e2eb' });
+const dataDir = mkdtempSync(join(tmpdir(), 'openpta-bench-ad-'));
+const cloud = await startBenchCloud(dataDir);
+const agent = await cloud.startAgentProcess({
+  maxInFlight: 64,
+  directory: {
+    ldapsUrl: tb.ldapsUrl,
+    caPem: tb.caPem,
+    servername: tb.servername,
+    baseDn: tb.baseDn,
+    username: user.upn,
+    password: user.password,
+  },
+});
+
+async function rawBinds(concurrency: number): Promise<LoadResult> {
+  const clients = await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      const c = new Client({ url: tb.ldapsUrl, tlsOptions: tb.tlsOptions, timeout: 10_000, connectTimeout: 10_000 });
+      await c.bind(user.upn, user.password);
+      return c;
+    }),
+  );
+  try {
+    return await closedLoop(concurrency, seconds, async (w) => {
+      await clients[w]!.bind(user.upn, user.password);
+      return true;
+    });
+  } finally {
+    await Promise.all(clients.map((c) => c.unbind().catch(() => undefined)));
+  }
+}
+
+const e2e = (concurrency: number) =>
+  closedLoop(concurrency, seconds, async () => {
+    const r = await cloud.verifier.verifyPassword({
+      tenantId: cloud.tenantId,
+      username: user.upn,
+      password: user.password,
+      correlationId: 'bench',
+    });
+    return r.outcome === 'ok';
+  });
+
+try {
+  const results: Record<string, LoadResult[]> = {};
+  const add = (k: string, r: LoadResult) => {
+    results[k] ??= [];
+    results[k].push(r);
+  };
+  for (let r = 0; r < rounds; r++) {
+    for (const c of [1, 16]) {
+      add(`raw binds c=${c}`, await rawBinds(c));
+      add(`agent alone c=${c}`, await agent.directLoad(c, seconds));
+      add(`e2e c=${c}`, await e2e(c));
+    }
+  }
+  const b = (k: string) => best(results[k]!);
+  for (const k of Object.keys(results)) console.log(formatLoad(k, b(k)));
+  console.log('');
+  console.log(
+    `throughput ratio e2e / raw binds (c=16):   ${(b('e2e c=16').perSecond / b('raw binds c=16').perSecond).toFixed(2)} (target >= 0.9)`,
+  );
+  console.log(
+    `throughput ratio e2e / agent alone (c=16): ${(b('e2e c=16').perSecond / b('agent alone c=16').perSecond).toFixed(2)}`,
+  );
+  console.log(
+    `added p50 e2e - raw bind (c=1):            ${(b('e2e c=1').p50 - b('raw binds c=1').p50).toFixed(2)} ms (target < 2 ms)`,
+  );
+  console.log(
+    `added p50 by the channel (e2e - agent):    ${(b('e2e c=1').p50 - b('agent alone c=1').p50).toFixed(2)} ms`,
+  );
+} finally {
+  await agent.stop();
+  await cloud.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
