@@ -304,6 +304,36 @@ describe('bad input', () => {
     assert.equal(noIssuer.status, 404);
   });
 
+  test('unusual content types and shapes never give a 500', async () => {
+    const { session, page } = await signInPage();
+    const base = new URL(formAction(page.body, '/login'), h.baseUrl).href.replace(/\/login$/, '');
+    const csrf = hiddenValue(page.body, 'csrf');
+    // Sent with the interaction's cookies, so the requests get past the interaction check to the body.
+    const send = (path: string, body: string, type: string) =>
+      session.request(`${base}${path}`, { body, contentType: type });
+    for (const path of ['/login', '/change-password', '/consent', '/abort']) {
+      for (const [body, type] of [
+        [
+          JSON.stringify({ csrf: path === '/abort' ? 'x' : csrf, username: ['a'], password: { x: 1 } }),
+          'application/json',
+        ],
+        ['{not json', 'application/json'],
+        ['username=a&password=b', 'text/plain'],
+        [`csrf=${csrf}&csrf=${csrf}`, 'application/x-www-form-urlencoded'],
+        ['', 'application/x-www-form-urlencoded'],
+      ] as const) {
+        const response = await send(path, body, type);
+        assert.ok(response.status < 500, `${path} ${type} ${body}: ${response.status}`);
+        const where = `${path} ${type} ${body}: ${response.status}`;
+        // A form for a step that is not pending redirects to the interaction; everything else is a page.
+        if (response.status !== 303) assert.match(response.headers.get('content-type') ?? '', /text\/html/, where);
+      }
+    }
+    // The session's own (cookie-bound) interaction is still usable afterwards.
+    const ok = await submitSignIn(h, session, page, adv.ad.users.normal.upn, adv.ad.users.normal.password);
+    assert.equal(ok.status, 303);
+  });
+
   test('user text is escaped where it is echoed back', async () => {
     const page = await post({ username: '<img src=x onerror=alert(1)>@corp.example.test', password: 'x' });
     assert.ok(!page.body.includes('<img src=x'));

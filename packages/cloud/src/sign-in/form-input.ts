@@ -44,8 +44,6 @@ export const changePasswordFormSchema = z
     path: ['confirmPassword'],
   });
 
-export const csrfOnlyFormSchema = z.object({ csrf: z.string().max(128).optional() });
-
 export type SignInForm = z.output<typeof signInFormSchema>;
 export type ChangePasswordForm = z.output<typeof changePasswordFormSchema>;
 

@@ -22,14 +22,7 @@ import type { SignInRateLimiter, SmartLockout } from '../protection/index.ts';
 import type { Database } from '../store/schema.ts';
 import type { Tenant, TenantService, UserService } from '../tenants/index.ts';
 import { createCsrf } from './csrf.ts';
-import {
-  changePasswordFormSchema,
-  csrfOnlyFormSchema,
-  firstMessage,
-  type SignInForm,
-  signInFormSchema,
-  upnDomain,
-} from './form-input.ts';
+import { changePasswordFormSchema, firstMessage, type SignInForm, signInFormSchema, upnDomain } from './form-input.ts';
 import { createInteractionStateStore } from './interaction-state.ts';
 import { signInLogger } from './logging.ts';
 import { createSignInMetrics } from './metrics.ts';
@@ -410,7 +403,7 @@ export async function signInRoutes(app: FastifyInstance, options: SignInRoutesOp
 
   app.post<{ Params: Params }>('/signin/:tenant/:uid/consent', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
     const loaded = await load(request, reply);
-    requireCsrf(loaded, csrfOnlyFormSchema.parse(request.body ?? {}));
+    requireCsrf(loaded, request.body);
     const { details, provider } = loaded;
     if (details.prompt.name !== 'consent') return reply.redirect(loaded.base, 303);
     const accountId = details.session?.accountId;

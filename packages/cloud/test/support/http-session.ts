@@ -20,12 +20,15 @@ export class HttpSession {
     this.#fetch = fetchWithCa;
   }
 
-  async request(url: string, init: { method?: string; form?: Record<string, string>; body?: string } = {}) {
+  async request(
+    url: string,
+    init: { method?: string; form?: Record<string, string>; body?: string; contentType?: string } = {},
+  ) {
     const headers: Record<string, string> = {};
     if (this.#cookies.size > 0) headers.cookie = [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     let body: string | undefined = init.body;
     if (init.form) body = new URLSearchParams(init.form).toString();
-    if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+    if (body !== undefined) headers['content-type'] = init.contentType ?? 'application/x-www-form-urlencoded';
     const response = await this.#fetch(url, {
       method: init.method ?? (body === undefined ? 'GET' : 'POST'),
       headers,
