@@ -1,0 +1,155 @@
+/**
+ * The agent against the trial directory (packages/trial-directory), which answers like AD and injects faults on
+ * demand: a slow DC hits the operation timeout, a DC that drops the connection after the bind was sent, answers
+ * garbage, or refuses connections gives a directory_* outcome and never invalid_credentials, and the next DC takes
+ * over only when no password was sent.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { DEMO_USERS_FILE, startTrialDirectory, type TrialDirectory } from '@openpta/trial-directory';
+import pino from 'pino';
+import {
+  createAgentLogger,
+  createDirectoryValidator,
+  type DirectoryValidator,
+  parseAgentConfig,
+  resolveDirectoryConfig,
+} from '../src/index.ts';
+import { counter, type DirectoryInput, USER_BINDS } from './support/ad.ts';
+
+let dir: string;
+let caFile: string;
+let trial: TrialDirectory;
+let spare: TrialDirectory;
+const validators: DirectoryValidator[] = [];
+
+before(async () => {
+  const silent = pino({ level: 'silent' });
+  trial = await startTrialDirectory({ usersFile: DEMO_USERS_FILE, logger: silent });
+  spare = await startTrialDirectory({ usersFile: DEMO_USERS_FILE, logger: silent });
+  dir = await mkdtemp(join(tmpdir(), 'agent-trial-'));
+  caFile = join(dir, 'ca.pem');
+  writeFileSync(caFile, trial.caPem!);
+  // One CA file trusting both trial directories (each generates its own throwaway CA).
+  writeFileSync(join(dir, 'both.pem'), `${trial.caPem!}\n${spare.caPem!}`);
+});
+after(async () => {
+  for (const v of validators) await v.close();
+  await trial.close();
+  await spare.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function validator(overrides: Partial<DirectoryInput> = {}): DirectoryValidator {
+  const config = parseAgentConfig(
+    {
+      directory: {
+        dcs: [{ url: trial.ldapsUrl, serverName: trial.hostname }],
+        tls: { caFile },
+        baseDn: trial.baseDn,
+        domain: trial.dnsDomain,
+        serviceAccount: { bindDn: 'svc-openpta@corp.example.test', passwordEnv: 'SVC' },
+        ...overrides,
+      },
+    },
+    { env: {} },
+  );
+  const v = createDirectoryValidator(resolveDirectoryConfig(config.directory, { SVC: 'Service-Pass-1-Long' }), {
+    logger: createAgentLogger({ level: 'silent' }),
+  });
+  validators.push(v);
+  return v;
+}
+
+describe('answers like AD', () => {
+  test('outcomes by account state', async () => {
+    const v = validator();
+    const table: [string, string, string][] = [
+      ['alice@corp.example.test', 'Alice-Pass-1', 'ok'],
+      ['alice@corp.example.test', 'wrong-Pass-1', 'invalid_credentials'],
+      ['dave@corp.example.test', 'Dave-Pass-1', 'account_disabled'],
+      ['mia@corp.example.test', 'Mia-Pass-1', 'password_must_change'],
+      ['eve@corp.example.test', 'Eve-Pass-1', 'account_expired'],
+      ['larry@corp.example.test', 'Larry-Pass-1', 'account_locked'],
+      ['pete@corp.example.test', 'Pete-Pass-1', 'password_expired'],
+      ['nobody@corp.example.test', 'x-Pass-1', 'invalid_credentials'],
+    ];
+    for (const [user, password, outcome] of table) {
+      assert.equal((await v.validate(user, password)).outcome, outcome, user);
+    }
+  });
+});
+
+describe('faults', () => {
+  test('latency above the operation timeout -> directory_timeout', async () => {
+    const v = validator({ timeouts: { operationMs: 200 } });
+    assert.equal((await v.validate('alice@corp.example.test', 'Alice-Pass-1')).outcome, 'ok');
+    trial.faults.setLatency(1000, ['bind']);
+    try {
+      assert.equal((await v.validate('alice@corp.example.test', 'Alice-Pass-1')).outcome, 'directory_timeout');
+    } finally {
+      await trial.faults.reset();
+    }
+  });
+
+  test('connection dropped after the bind was sent -> directory_error, and no retry on the next DC', async () => {
+    const v = validator({
+      dcs: [
+        { url: trial.ldapsUrl, serverName: trial.hostname },
+        { url: spare.ldapsUrl, serverName: spare.hostname },
+      ],
+      tls: { caFile: join(dir, 'both.pem') },
+    });
+    trial.faults.dropConnections('operation');
+    try {
+      const r = await v.validate('alice@corp.example.test', 'wrong-Pass-1');
+      assert.equal(r.outcome, 'directory_error');
+      assert.equal(r.dc, `ldaps://${trial.host}:${trial.ldapsPort}`);
+      assert.equal(await counter(v, USER_BINDS), 1, 'the bind was sent once and not repeated on the spare DC');
+    } finally {
+      await trial.faults.reset();
+    }
+  });
+
+  test('garbage instead of LDAP -> directory_error, never invalid_credentials', async () => {
+    const v = validator({ serviceAccount: undefined, attributes: { groups: 'none' } });
+    trial.faults.garbageResponses(true);
+    try {
+      assert.equal((await v.validate('alice@corp.example.test', 'wrong-Pass-1')).outcome, 'directory_error');
+    } finally {
+      await trial.faults.reset();
+    }
+  });
+
+  test('refused connections on the first DC -> the second DC answers; both refused -> directory_unavailable', async () => {
+    const v = validator({
+      dcs: [
+        { url: trial.ldapsUrl, serverName: trial.hostname },
+        { url: spare.ldapsUrl, serverName: spare.hostname },
+      ],
+      tls: { caFile: join(dir, 'both.pem') },
+    });
+    await trial.faults.refuseConnections();
+    try {
+      const r = await v.validate('alice@corp.example.test', 'Alice-Pass-1');
+      assert.equal(r.outcome, 'ok');
+      assert.equal(r.dc, `ldaps://${spare.host}:${spare.ldapsPort}`);
+      await spare.faults.refuseConnections();
+      const w = validator({
+        dcs: [
+          { url: trial.ldapsUrl, serverName: trial.hostname },
+          { url: spare.ldapsUrl, serverName: spare.hostname },
+        ],
+        tls: { caFile: join(dir, 'both.pem') },
+      });
+      assert.equal((await w.validate('alice@corp.example.test', 'Alice-Pass-1')).outcome, 'directory_unavailable');
+    } finally {
+      await trial.faults.reset();
+      await spare.faults.reset();
+    }
+  });
+});
