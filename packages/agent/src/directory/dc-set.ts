@@ -110,7 +110,9 @@ export class DcSet {
 
   /** DCs to try for one attempt, in order. */
   async candidates(now = Date.now()): Promise<DcEndpoint[]> {
-    await this.refresh();
+    // Only the very first lookup is waited for; later refreshes run in the background on the known list.
+    if (this.#discoveredAt === 0) await this.refresh();
+    else void this.refresh();
     const all = this.all;
     const healthy = all.filter((d) => (this.#downUntil.get(d.label) ?? 0) <= now);
     if (healthy.length > 0 || all.length === 0) return healthy;
