@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { INFRASTRUCTURE_FAILURES, OUTCOMES, type Outcome, PASSWORD_PROVEN } from '@openpta/protocol';
+import { Registry } from 'prom-client';
 import {
   type LockoutSettings,
   type LockoutStore,
@@ -340,6 +341,23 @@ describe('smart lockout: parallel attempts and MFA', () => {
     assert.ok(await isLocked());
     await lockout.unlock({ tenantId: TENANT, username: USER });
     assert.equal(await isLocked(), undefined);
+  });
+});
+
+describe('smart lockout metrics', () => {
+  it('counts lockouts, refusals and repeated passwords on the attached registry', async () => {
+    const { lockout, attempt } = setup({ threshold: 2 });
+    const registry = new Registry();
+    lockout.attachMetrics(registry);
+    await attempt('invalid_credentials', 'a');
+    await attempt('invalid_credentials', 'a');
+    await attempt('invalid_credentials', 'b');
+    await attempt('ok', 'right');
+    await attempt('ok', 'right');
+    const text = await registry.metrics();
+    assert.match(text, /^openpta_smart_lockout_locks_total\{counter="unfamiliar"\} 1$/m);
+    assert.match(text, /^openpta_smart_lockout_refusals_total\{counter="unfamiliar",reason="locked"\} 2$/m);
+    assert.match(text, /^openpta_smart_lockout_repeated_passwords_total 1$/m);
   });
 });
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { OUTCOMES, type Outcome } from '@openpta/protocol';
+import { Registry } from 'prom-client';
 import { lockoutSettingsSchema, SmartLockout } from '../src/protection/index.ts';
 import {
   createSignInRecorder,
@@ -111,11 +112,13 @@ it('the recorder is best effort: a failing store logs an error and does not thro
   const store = openDatabase('sqlite::memory:');
   await store.close();
   const { logger, lines } = captureLogs();
-  const recorder = createSignInRecorder({ store: new SignInLogStore(store.db), logger });
+  const registry = new Registry();
+  const recorder = createSignInRecorder({ store: new SignInLogStore(store.db), logger, registry });
   await recorder.record(passwordStepEntry(facts, { outcome: 'ok' }));
   const errors = lines().filter((l) => l.level === 50);
   assert.equal(errors.length, 1);
   assert.equal(errors[0]?.correlationId, 'corr');
+  assert.match(await registry.metrics(), /^openpta_sign_in_log_write_failures_total 1$/m);
 });
 
 onEveryDatabase('a whole password step never stores or logs the password (canary)', (database) => {

@@ -35,6 +35,7 @@ export function protectionAdminPlugin(deps: ProtectionPluginDeps = {}): CloudPlu
   return {
     name: 'protection-admin',
     register: async (app, ctx) => {
+      deps.lockout?.attachMetrics(ctx.metrics.registry);
       await registerRoutes(app, ctx, deps);
       startRetention(app, ctx, deps);
     },

@@ -1,6 +1,7 @@
 export { type ProtectionPluginDeps, parseSince, protectionAdminPlugin, protectionView } from './admin-api.ts';
 export { formatDurationSeconds, parseDurationSeconds } from './duration.ts';
 export { PROTECTION_ERROR_CODES, ProtectionError, type ProtectionErrorCode } from './errors.ts';
+export { createLockoutMetrics, type LockoutMetrics } from './lockout-metrics.ts';
 export { type LockoutStore, MemoryLockoutStore } from './lockout-store.ts';
 export {
   DEFAULT_LOCKOUT,

@@ -1,5 +1,7 @@
 import { createHmac, createSecretKey, type KeyObject, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { INFRASTRUCTURE_FAILURES, type Outcome, PASSWORD_PROVEN } from '@openpta/protocol';
+import type { Registry } from 'prom-client';
+import { createLockoutMetrics, type LockoutMetrics } from './lockout-metrics.ts';
 import { type LockoutStore, MemoryLockoutStore } from './lockout-store.ts';
 import type { LockoutSettings } from './settings.ts';
 import { sourceNetwork } from './source-network.ts';
@@ -87,6 +89,7 @@ export class SmartLockout {
   readonly #familiarForMs: number;
   readonly #inFlightTimeoutMs: number;
   readonly #inFlight = new Map<string, Map<string, number>>();
+  #metrics: LockoutMetrics | undefined;
 
   constructor(options: SmartLockoutOptions = {}) {
     this.#now = options.now ?? Date.now;
@@ -95,6 +98,11 @@ export class SmartLockout {
     this.#digestKey = createSecretKey(options.digestKey ?? randomBytes(32));
     this.#familiarForMs = options.familiarForMs ?? 90 * 86_400_000;
     this.#inFlightTimeoutMs = options.inFlightTimeoutMs ?? 120_000;
+  }
+
+  /** Counts lockouts, refusals and repeated passwords on this Prometheus registry (the app's). */
+  attachMetrics(registry: Registry): void {
+    this.#metrics = createLockoutMetrics(registry);
   }
 
   /**
@@ -191,10 +199,11 @@ export class SmartLockout {
       // Of the rest, only a wrong password counts (not bad input refused before any bind).
       if (outcome !== 'invalid_credentials') return notCounted(false);
       if (await this.#isRepeatedWrongPassword(subject, password)) {
+        this.#metrics?.repeatedPasswords.inc();
         const state = await this.#store.get<CounterState>(key);
         return { ...lockInfo(state, this.#now()), counted: false, repeatedPassword: true };
       }
-      return await this.#countFailure(subject.settings, key);
+      return await this.#countFailure(subject.settings, key, counter);
     } finally {
       this.#leave(key, ticket);
     }
@@ -208,7 +217,7 @@ export class SmartLockout {
         await this.#resetFailures(key);
         return notCounted(false);
       }
-      return await this.#countFailure(subject.settings, key);
+      return await this.#countFailure(subject.settings, key, 'mfa');
     } finally {
       this.#leave(key, ticket);
     }
@@ -224,17 +233,20 @@ export class SmartLockout {
     const key = this.#key('c', subject, counter);
     const state = await this.#store.get<CounterState>(key);
     if (state && state.lockedUntil > now) {
+      this.#metrics?.refusals.inc({ counter, reason: 'locked' });
       return { locked: true, retryAfterSeconds: secondsUntil(state.lockedUntil, now), counter, reason: 'locked' };
     }
     const failures = state ? liveFailures(state, subject.settings, now) : 0;
     if (failures + this.#inFlightCount(key) >= effectiveThreshold(state, subject.settings, now)) {
+      this.#metrics?.refusals.inc({ counter, reason: 'attempts_in_flight' });
       return { locked: true, retryAfterSeconds: 1, counter, reason: 'attempts_in_flight' };
     }
     return undefined;
   }
 
-  async #countFailure(settings: LockoutSettings, key: string): Promise<AttemptResult> {
+  async #countFailure(settings: LockoutSettings, key: string, counter: CounterName): Promise<AttemptResult> {
     const now = this.#now();
+    let lockedNow = false;
     const ttl = (settings.levelResetSeconds + settings.maxDurationSeconds) * 1000;
     const state = await this.#store.update<CounterState>(key, ttl, (current) => {
       const next: CounterState = current
@@ -252,6 +264,7 @@ export class SmartLockout {
           Math.round(settings.durationSeconds * settings.growthFactor ** next.level),
         );
         next.lockedUntil = now + seconds * 1000;
+        lockedNow = true;
         next.lastLockoutAt = now;
         next.level += 1;
         next.failures = 0;
@@ -259,6 +272,7 @@ export class SmartLockout {
       }
       return next;
     });
+    if (lockedNow) this.#metrics?.locks.inc({ counter });
     return { ...lockInfo(state, now), counted: true, repeatedPassword: false };
   }
 

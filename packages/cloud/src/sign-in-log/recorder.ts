@@ -1,5 +1,6 @@
 import type { Outcome } from '@openpta/protocol';
 import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
 import type { SignInLogEntryInput, SignInResult } from './record.ts';
 import { resultForOutcome } from './record.ts';
 import type { SignInLogStore } from './sign-in-log-store.ts';
@@ -15,12 +16,20 @@ export interface SignInRecorder {
 export function createSignInRecorder(options: {
   store: SignInLogStore;
   logger: Pick<Logger, 'error'>;
+  /** The app's Prometheus registry: counts failed writes (openpta_sign_in_log_write_failures_total). */
+  registry?: Registry;
 }): SignInRecorder {
+  const name = 'openpta_sign_in_log_write_failures_total';
+  const failures = options.registry
+    ? ((options.registry.getSingleMetric(name) as Counter | undefined) ??
+      new Counter({ name, help: 'Sign-in log records that could not be written', registers: [options.registry] }))
+    : undefined;
   return {
     async record(entry) {
       try {
         await options.store.insert(entry);
       } catch (error) {
+        failures?.inc();
         options.logger.error(
           { err: error, correlationId: entry.correlationId, tenantId: entry.tenantId },
           'could not write the sign-in log record; the attempt itself was not affected',
