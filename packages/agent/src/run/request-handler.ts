@@ -5,7 +5,7 @@
  * open never reaches the directory: it is answered with an error frame carrying the envelope's code.
  */
 import type { KeyObject } from 'node:crypto';
-import { openEnvelope, PASSWORD_PROVEN, ReplayCache } from '@openpta/protocol';
+import { EnvelopeKeyCache, openEnvelope, PASSWORD_PROVEN, ReplayCache } from '@openpta/protocol';
 import type { Logger } from 'pino';
 import type { ChannelRequestHandler, ChannelResponseFrame } from '../channel/index.ts';
 import type { DirectoryValidator } from '../directory/index.ts';
@@ -22,6 +22,9 @@ export interface RequestHandlerOptions {
 
 export function createRequestHandler(options: RequestHandlerOptions): ChannelRequestHandler {
   const replayCache = options.replayCache ?? new ReplayCache();
+  // Content keys by (kid, epk): the cloud reuses an ephemeral key for many copies, so most opens skip the X25519
+  // agreement. Every copy is still authenticated by AES-GCM and checked for its binding.
+  const keyCache = new EnvelopeKeyCache();
   const logger = options.logger;
   return async (frame): Promise<ChannelResponseFrame> => {
     const started = performance.now();
@@ -30,6 +33,7 @@ export function createRequestHandler(options: RequestHandlerOptions): ChannelReq
       keys: options.envelopeKeys,
       expect: { tenantId: options.tenantId, audience: options.agentId, purpose, requestId: frame.requestId },
       replayCache,
+      keyCache,
     });
     const decryptMs = performance.now() - started;
     if (!opened.ok) {

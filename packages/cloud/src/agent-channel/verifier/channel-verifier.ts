@@ -10,12 +10,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  createEnvelopeSealer,
   type EnvelopeRecipient,
   type EnvelopeSecret,
   type Outcome,
   PASSWORD_PROVEN,
   ProtocolError,
-  sealEnvelopes,
 } from '@openpta/protocol';
 import type { Logger } from 'pino';
 import type {
@@ -49,6 +49,9 @@ export function createChannelVerifier(options: ChannelVerifierOptions): ChannelV
   const { gateway } = options;
   const logger = options.logger.child({ component: 'channel-verifier' });
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // Hot-path sealing (docs/PROTOCOL.md section 4): one ephemeral key for many copies, content key cached per agent key,
+  // a fresh IV per copy. Saves a key generation and an X25519 agreement per agent per sign-in.
+  const sealer = createEnvelopeSealer();
 
   async function run(
     kind: 'validate' | 'change-password',
@@ -86,7 +89,7 @@ export function createChannelVerifier(options: ChannelVerifierOptions): ChannelV
     const expiresAt = Date.now() + timeoutMs;
     let envelopes: Map<string, string>;
     try {
-      envelopes = sealEnvelopes(recipients, { requestId, tenantId, expiresAt }, secret);
+      envelopes = sealer.sealAll(recipients, { requestId, tenantId, expiresAt }, secret);
     } catch (error) {
       // sealEnvelope refuses invalid input (e.g. an over-long username) before anything is sent.
       if (error instanceof ProtocolError) return finish('refused', 'bad_request');
