@@ -8,8 +8,10 @@
 import { hkdfSync } from 'node:crypto';
 import type { CloudContext, CloudPlugin } from '../context.ts';
 import { type CredentialVerifier, noDirectoryVerifier } from '../credentials/index.ts';
+import { createSecretSeal, MfaService } from '../mfa/index.ts';
 import { SignInRateLimiter, SmartLockout } from '../protection/index.ts';
 import { signInRoutes } from '../sign-in/routes.ts';
+import { createSignInRecorder, SignInLogStore, type SignInRecorder } from '../sign-in-log/index.ts';
 import { loadOrCreateDataKey } from '../tenants/data-key.ts';
 import { oidcAdminRoutes } from './admin-routes.ts';
 import { startPayloadSweep } from './payload-adapter.ts';
@@ -23,6 +25,10 @@ export interface OidcPluginOptions {
   readonly rateLimiter?: SignInRateLimiter;
   /** Default: protection/'s SmartLockout with a memory store (per username). */
   readonly lockout?: SmartLockout;
+  /** Second factors; default: the MFA service on the store (data-key sealed secrets). `false` turns MFA off. */
+  readonly mfa?: MfaService | false;
+  /** The sign-in log; default: records in the store (sign-in-log/). `false` turns it off. */
+  readonly recorder?: SignInRecorder | false;
   /** Expired artefacts are deleted this often; default 10 minutes. */
   readonly sweepIntervalMs?: number;
   /** Called with the registry once built (admin key rotation, tests). */
@@ -69,6 +75,15 @@ export function oidcPlugin(options: OidcPluginOptions = {}): CloudPlugin {
           // Secure defaults: per-address/per-tenant rate limits and per-username smart lockout (protection/).
           rateLimiter: options.rateLimiter ?? new SignInRateLimiter(),
           lockout: options.lockout ?? new SmartLockout(),
+          mfa:
+            options.mfa === false
+              ? undefined
+              : (options.mfa ?? new MfaService({ db: ctx.store.db, seal: createSecretSeal(dataKey) })),
+          recorder:
+            options.recorder === false
+              ? undefined
+              : (options.recorder ??
+                createSignInRecorder({ store: new SignInLogStore(ctx.store.db), logger: ctx.logger })),
         }),
       );
       const stopSweep = startPayloadSweep(ctx.store.db, options.sweepIntervalMs ?? 600_000, (error) =>

@@ -56,3 +56,12 @@ export function firstMessage(error: z.ZodError): string {
 export function upnDomain(upn: string): string {
   return upn.slice(upn.lastIndexOf('@') + 1).toLowerCase();
 }
+
+/** A second-factor code: a TOTP code (digits, spaces allowed) or a recovery code; the MFA service checks the format. */
+export const mfaCodeFormSchema = z.object({
+  csrf: z.string().max(128).optional(),
+  method: z.enum(['totp', 'recovery_code'], { error: 'Choose how to verify.' }),
+  code: field('code', 64)
+    .transform((v) => v.replaceAll(' ', '').trim())
+    .refine((v) => v.length > 0, 'Enter the code.'),
+});

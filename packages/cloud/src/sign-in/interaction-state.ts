@@ -1,19 +1,36 @@
 /**
- * What sign-in remembers about one interaction between requests: only that a password change is pending for a
- * username (and why). Never a password: the change page asks for the current password again. Kept in the store
- * next to the interaction (oidc_payloads, type SignInState) and expiring with it, so any cloud instance can serve
- * the next request.
+ * What sign-in remembers about one interaction between requests, as a small state machine:
+ *   change_password     a correct password said "expired / must change" for this username;
+ *   mfa                 the password was accepted for this user; a second factor is due (one of `methods`);
+ *   mfa_enrol           the password was accepted; the policy requires MFA and the user is setting up an app;
+ *   mfa_done            the second factor was proven (recovery codes being shown); only "continue" is left.
+ * Never a password: the change page asks for the current password again. Kept in the store next to the interaction
+ * (oidc_payloads, type SignInState) and expiring with it, so any cloud instance can serve the next request. The
+ * state is server side and keyed by the interaction: a browser cannot claim a stage it did not reach.
  */
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { createPayloadAdapter } from '../oidc/payload-adapter.ts';
 import type { Database } from '../store/schema.ts';
 
-const stateSchema = z.object({
-  stage: z.literal('change_password'),
-  username: z.string().max(1024),
-  reason: z.enum(['password_expired', 'password_must_change']),
-});
+const username = z.string().max(1024);
+const userId = z.string().max(256);
+
+const stateSchema = z.discriminatedUnion('stage', [
+  z.object({
+    stage: z.literal('change_password'),
+    username,
+    reason: z.enum(['password_expired', 'password_must_change']),
+  }),
+  z.object({
+    stage: z.literal('mfa'),
+    username,
+    userId,
+    methods: z.array(z.enum(['totp', 'recovery_code', 'webauthn'])).max(3),
+  }),
+  z.object({ stage: z.literal('mfa_enrol'), username, userId }),
+  z.object({ stage: z.literal('mfa_done'), username, userId, amr: z.array(z.string().max(16)).max(8) }),
+]);
 
 export type InteractionState = z.output<typeof stateSchema>;
 

@@ -31,7 +31,26 @@ export interface AttemptDeps {
 
 export type AttemptResult =
   | ({ readonly locked?: false } & VerifyPasswordResult)
-  | { readonly locked: true; readonly outcome: 'account_locked'; readonly retryAfterSeconds: number };
+  | {
+      readonly locked: true;
+      /** True when the lockout answered without asking the directory; false when this failure locked it. */
+      readonly refused: boolean;
+      /** What the directory said (refused: account_locked, never sent). */
+      readonly outcome: Outcome;
+      readonly retryAfterSeconds: number;
+      readonly agentId?: string;
+      readonly dc?: string;
+      readonly timings?: Readonly<Record<string, number>>;
+    };
+
+function lockoutSubject(ctx: AttemptContext) {
+  return {
+    tenantId: ctx.tenant.id,
+    username: ctx.username,
+    ip: ctx.ip,
+    settings: protectionSettingsFromTenant(ctx.tenant.settings).lockout,
+  };
+}
 
 /** Records a finished attempt: counter, histogram, one log line (never the password). */
 export function recordAttempt(
@@ -59,16 +78,10 @@ export function recordAttempt(
 }
 
 export async function checkPassword(deps: AttemptDeps, ctx: AttemptContext, password: string): Promise<AttemptResult> {
-  const subject = {
-    tenantId: ctx.tenant.id,
-    username: ctx.username,
-    ip: ctx.ip,
-    settings: protectionSettingsFromTenant(ctx.tenant.settings).lockout,
-  };
-  const gate = deps.lockout ? await deps.lockout.beginPassword(subject) : undefined;
+  const gate = deps.lockout ? await deps.lockout.beginPassword(lockoutSubject(ctx)) : undefined;
   if (gate?.locked) {
     recordAttempt(deps, ctx, 'account_locked', { reason: 'smart_lockout', counter: gate.counter });
-    return { locked: true, outcome: 'account_locked', retryAfterSeconds: gate.retryAfterSeconds };
+    return { locked: true, refused: true, outcome: 'account_locked', retryAfterSeconds: gate.retryAfterSeconds };
   }
   let result: VerifyPasswordResult;
   try {
@@ -92,9 +105,69 @@ export async function checkPassword(deps: AttemptDeps, ctx: AttemptContext, pass
     const counted = await gate.finish({ outcome: result.outcome, password });
     if (result.outcome === 'invalid_credentials' && counted.locked) {
       recordAttempt(deps, ctx, result.outcome, { agentId: result.agentId, dc: result.dc, lockedNow: true });
-      return { locked: true, outcome: 'account_locked', retryAfterSeconds: counted.retryAfterSeconds };
+      return {
+        locked: true,
+        refused: false,
+        outcome: result.outcome,
+        retryAfterSeconds: counted.retryAfterSeconds,
+        agentId: result.agentId,
+        dc: result.dc,
+        timings: result.timings,
+      };
     }
   }
   recordAttempt(deps, ctx, result.outcome, { agentId: result.agentId, dc: result.dc, timings: result.timings });
   return { ...result, locked: false };
+}
+
+export type ChangeResult =
+  | { readonly locked: false; readonly outcome: Outcome }
+  | { readonly locked: true; readonly retryAfterSeconds: number };
+
+/**
+ * A password change at sign-in sends the current password to the directory too, so it goes through the same
+ * per-username lockout as a sign-in: a wrong current password counts as a failure (invalid_credentials).
+ */
+export async function changePassword(
+  deps: AttemptDeps,
+  ctx: AttemptContext,
+  oldPassword: string,
+  newPassword: string,
+): Promise<ChangeResult> {
+  const gate = deps.lockout ? await deps.lockout.beginPassword(lockoutSubject(ctx)) : undefined;
+  if (gate?.locked) return { locked: true, retryAfterSeconds: gate.retryAfterSeconds };
+  let outcome: Outcome;
+  try {
+    ({ outcome } = await deps.verifier.changePassword({
+      tenantId: ctx.tenant.id,
+      username: ctx.username,
+      oldPassword,
+      newPassword,
+      correlationId: ctx.correlationId,
+      signal: AbortSignal.timeout(deps.timeoutMs),
+    }));
+  } catch (error) {
+    deps.logger.error({ err: error, correlationId: ctx.correlationId }, 'credential verifier failed (change)');
+    outcome = 'directory_error';
+  }
+  deps.metrics.passwordChanges.inc({ outcome });
+  deps.logger.info(
+    {
+      event: 'password_change',
+      tenant: ctx.tenant.name,
+      username: ctx.username,
+      outcome,
+      correlationId: ctx.correlationId,
+      elapsedMs: Math.round(performance.now() - ctx.startedAt),
+    },
+    'password change at sign-in',
+  );
+  if (gate && !gate.locked) {
+    // Only invalid_credentials (a wrong current password) counts; password_policy and ok do not.
+    const counted = await gate.finish({ outcome, password: oldPassword });
+    if (outcome === 'invalid_credentials' && counted.locked) {
+      return { locked: true, retryAfterSeconds: counted.retryAfterSeconds };
+    }
+  }
+  return { locked: false, outcome };
 }

@@ -4,8 +4,10 @@
  * /t/ prefix (a provider answers every path under its mount). A result is handed back with interactionResult()
  * and a 303 redirect of our own (interactionFinished writes to the raw response behind Fastify's back).
  *
- * Nothing here ends the interaction except success, an explicit Cancel/Deny, or the interaction expiring: a wrong
- * password, an account-state page or a directory outage leave it open for another try.
+ * One interaction, as a state machine (interaction-state.ts): password -> [change password] -> [second factor or
+ * authenticator set-up -> recovery codes] -> finished with amr. Nothing ends the interaction except success, an
+ * explicit Cancel/Deny, or expiry: a wrong password, a wrong code, an account-state page or a directory outage leave
+ * it open for another try.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -17,13 +19,29 @@ import type { InteractionResults } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { CredentialVerifier } from '../credentials/credential-verifier.ts';
+import { type AmrValue, amrFor, decideMfa, type MfaService, verifySecondFactor } from '../mfa/index.ts';
+import { mfaChallengePage, recoveryCodesPage, totpEnrolPage } from '../mfa/pages/index.ts';
 import type { ProviderRegistry } from '../oidc/provider-registry.ts';
-import type { SignInRateLimiter, SmartLockout } from '../protection/index.ts';
+import {
+  ProtectionError,
+  protectionSettingsFromTenant,
+  type SignInRateLimiter,
+  SmartLockout,
+} from '../protection/index.ts';
+import { type AttemptFacts, mfaStepEntry, passwordStepEntry, type SignInRecorder } from '../sign-in-log/index.ts';
 import type { Database } from '../store/schema.ts';
 import type { Tenant, TenantService, UserService } from '../tenants/index.ts';
 import { createCsrf } from './csrf.ts';
-import { changePasswordFormSchema, firstMessage, type SignInForm, signInFormSchema, upnDomain } from './form-input.ts';
-import { createInteractionStateStore } from './interaction-state.ts';
+import {
+  changePasswordFormSchema,
+  firstMessage,
+  MAX_FIELD_LENGTH,
+  mfaCodeFormSchema,
+  type SignInForm,
+  signInFormSchema,
+  upnDomain,
+} from './form-input.ts';
+import { createInteractionStateStore, type InteractionState } from './interaction-state.ts';
 import { signInLogger } from './logging.ts';
 import { createSignInMetrics } from './metrics.ts';
 import { viewForOutcome, WRONG_CREDENTIALS_MESSAGE } from './outcome-view.ts';
@@ -31,12 +49,19 @@ import {
   type Alert,
   changePasswordPage,
   consentPage,
+  continuePage,
   messagePage,
   STYLESHEET,
   STYLESHEET_PATH,
   signInPage,
 } from './pages/index.ts';
-import { type AttemptContext, checkPassword, recordAttempt } from './password-attempt.ts';
+import {
+  type AttemptContext,
+  type AttemptResult,
+  changePassword,
+  checkPassword,
+  recordAttempt,
+} from './password-attempt.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 
 export interface SignInRoutesOptions {
@@ -51,8 +76,12 @@ export interface SignInRoutesOptions {
   readonly metricsRegistry: Registry;
   /** Per client address and per tenant (429 + Retry-After). */
   readonly rateLimiter?: SignInRateLimiter;
-  /** Per username smart lockout (429 + Retry-After). */
+  /** Per username smart lockout (429 + Retry-After); also the MFA counter. */
   readonly lockout?: SmartLockout;
+  /** Second factors (TOTP, recovery codes); without it every accepted password finishes with amr ['pwd']. */
+  readonly mfa?: MfaService;
+  /** The sign-in log (one record per step); best effort, never fails a sign-in. */
+  readonly recorder?: SignInRecorder;
   /** Deadline for one verifier call; default 30 s (the agent channel has its own, shorter, budget). */
   readonly verifyTimeoutMs?: number;
 }
@@ -82,14 +111,17 @@ const EXPIRED = () =>
     'This sign-in page has expired or is not valid. Go back to the application and start signing in again.',
   );
 
+const WRONG_CODE = 'That code is not right. Check it and try again.';
+
 export async function signInRoutes(app: FastifyInstance, options: SignInRoutesOptions): Promise<void> {
   const csrf = createCsrf(options.csrfKey);
   const metrics = createSignInMetrics(options.metricsRegistry);
   const states = createInteractionStateStore(options.db);
   const log = signInLogger(options.logger);
+  const lockout = options.lockout ?? (options.mfa ? new SmartLockout() : undefined);
   const attemptDeps = {
     verifier: options.verifier,
-    lockout: options.lockout,
+    lockout,
     metrics,
     logger: log,
     timeoutMs: options.verifyTimeoutMs ?? 30_000,
@@ -135,6 +167,8 @@ export async function signInRoutes(app: FastifyInstance, options: SignInRoutesOp
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET),
   );
 
+  // ---- shared steps -------------------------------------------------------------------------------------------
+
   /** Loads the tenant, its provider and the pending interaction named in the URL (and bound to the cookie). */
   async function load(request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) {
     const tenant = await options.tenants.getByName(request.params.tenant);
@@ -148,7 +182,8 @@ export async function signInRoutes(app: FastifyInstance, options: SignInRoutesOp
     }
     if (details.uid !== request.params.uid) throw EXPIRED();
     const base = `/signin/${tenant.name}/${details.uid}`;
-    return { tenant, provider, details, base, token: csrf.tokenFor(tenant.id, details.uid) };
+    const ttlSeconds = details.exp - Date.now() / 1000;
+    return { tenant, provider, details, base, ttlSeconds, token: csrf.tokenFor(tenant.id, details.uid) };
   }
 
   type Loaded = Awaited<ReturnType<typeof load>>;
@@ -164,12 +199,38 @@ export async function signInRoutes(app: FastifyInstance, options: SignInRoutesOp
     }
   }
 
-  async function rateLimited(request: FastifyRequest, reply: FastifyReply, tenant: Tenant): Promise<boolean> {
+  function facts(request: FastifyRequest, loaded: Loaded, username: string, correlationId: string, userId?: string) {
+    const userAgent = request.headers['user-agent'];
+    return {
+      tenantId: loaded.tenant.id,
+      username,
+      ip: request.ip,
+      userAgent: typeof userAgent === 'string' ? userAgent : null,
+      clientId: String(loaded.details.params.client_id ?? '') || null,
+      correlationId,
+      userId: userId ?? null,
+    } satisfies AttemptFacts;
+  }
+
+  function record(entry: Parameters<SignInRecorder['record']>[0]): Promise<void> {
+    return options.recorder ? options.recorder.record(entry) : Promise.resolve();
+  }
+
+  /** Per address/tenant budget. `username` (when known) is only for the sign-in log record of the refusal. */
+  async function rateLimited(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    loaded: Loaded,
+    username: unknown,
+  ): Promise<boolean> {
     if (!options.rateLimiter) return false;
-    const decision = await options.rateLimiter.consume({ tenantId: tenant.id, ip: request.ip });
+    const decision = await options.rateLimiter.consume({ tenantId: loaded.tenant.id, ip: request.ip });
     if (decision.allowed) return false;
-    log.warn({ event: 'sign_in_rate_limited', tenant: tenant.name, scope: decision.scope, ip: request.ip });
-    sendTooMany(reply, tenant, decision.retryAfterSeconds);
+    log.warn({ event: 'sign_in_rate_limited', tenant: loaded.tenant.name, scope: decision.scope, ip: request.ip });
+    if (typeof username === 'string' && username.length > 0 && username.length <= MAX_FIELD_LENGTH * 4) {
+      await record(passwordStepEntry(facts(request, loaded, username, randomUUID()), { refused: 'rate_limited' }));
+    }
+    sendTooMany(reply, loaded.tenant, decision.retryAfterSeconds);
     return true;
   }
 
@@ -222,37 +283,167 @@ export async function signInRoutes(app: FastifyInstance, options: SignInRoutesOp
     );
   }
 
-  async function finishLogin(reply: FastifyReply, request: FastifyRequest, loaded: Loaded, accountId: string) {
+  function renderChallenge(
+    reply: FastifyReply,
+    loaded: Loaded,
+    status: number,
+    state: Extract<InteractionState, { stage: 'mfa' }>,
+    options2: { recovery?: boolean; alert?: Alert } = {},
+  ) {
+    return sendPage(
+      reply,
+      status,
+      mfaChallengePage({
+        tenantDisplayName: loaded.tenant.displayName,
+        action: `${loaded.base}/mfa`,
+        abortAction: `${loaded.base}/abort`,
+        csrfToken: loaded.token,
+        methods: state.methods,
+        useRecoveryCode: options2.recovery,
+        recoveryHref: `${loaded.base}?recovery=1`,
+        alert: options2.alert,
+      }),
+    );
+  }
+
+  /** Starts (or restarts, with a new secret) the authenticator set-up and shows it. */
+  async function renderEnrol(
+    reply: FastifyReply,
+    loaded: Loaded,
+    status: number,
+    state: Extract<InteractionState, { stage: 'mfa_enrol' }>,
+    alert?: Alert,
+  ) {
+    const enrolment = await options.mfa!.beginTotpEnrolment({
+      tenantId: loaded.tenant.id,
+      userId: state.userId,
+      issuer: loaded.tenant.displayName,
+      accountName: state.username,
+    });
+    return sendPage(
+      reply,
+      status,
+      totpEnrolPage({
+        tenantDisplayName: loaded.tenant.displayName,
+        action: `${loaded.base}/mfa-enrol`,
+        abortAction: `${loaded.base}/abort`,
+        csrfToken: loaded.token,
+        qrSvg: enrolment.qrSvg,
+        secretBase32: enrolment.secretBase32,
+        uri: enrolment.uri,
+        alert,
+      }),
+    );
+  }
+
+  function renderContinue(reply: FastifyReply, loaded: Loaded) {
+    return sendPage(
+      reply,
+      200,
+      continuePage({
+        tenantDisplayName: loaded.tenant.displayName,
+        action: `${loaded.base}/mfa-continue`,
+        csrfToken: loaded.token,
+      }),
+    );
+  }
+
+  async function finishLogin(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    loaded: Loaded,
+    user: { userId: string; username: string },
+    amr: readonly AmrValue[],
+  ) {
+    await lockout?.recordSignInSuccess({ tenantId: loaded.tenant.id, username: user.username, ip: request.ip });
+    await states.clear(loaded.tenant.id, loaded.details.uid);
     const result: InteractionResults = {
       // remember: false keeps the SSO session for this browser session only (no "keep me signed in" option).
-      login: { accountId, amr: ['pwd'], remember: false, ts: Math.floor(Date.now() / 1000) },
+      login: { accountId: user.userId, amr: [...amr], remember: false, ts: Math.floor(Date.now() / 1000) },
     };
-    await states.clear(loaded.tenant.id, loaded.details.uid);
     const returnTo = await loaded.provider.interactionResult(request.raw, reply.raw, result, {
       mergeWithLastSubmission: false,
     });
     return reply.redirect(returnTo, 303);
   }
 
-  /** Acts on a verifier outcome after the password step (shared by login and the post-change re-check). */
+  /**
+   * After a password the directory accepted: JIT user, then the MFA decision (none -> finish with ['pwd'];
+   * verify -> the challenge page; enrol -> the authenticator set-up), and the password-step log record.
+   */
+  async function passwordAccepted(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    loaded: Loaded,
+    ctx: AttemptContext,
+    checked: Extract<AttemptResult, { locked?: false }>,
+  ) {
+    const user = await options.users.upsertFromDirectory(loaded.tenant.id, checked.attributes!);
+    const decision = options.mfa
+      ? await decideMfa(
+          options.mfa,
+          { tenantId: loaded.tenant.id, userId: user.id },
+          protectionSettingsFromTenant(loaded.tenant.settings).mfa,
+          checked.attributes?.groups,
+        )
+      : ({ kind: 'none' } as const);
+    await record(
+      passwordStepEntry(facts(request, loaded, ctx.username, ctx.correlationId, user.id), {
+        outcome: 'ok',
+        next: decision.kind === 'verify' ? 'mfa' : decision.kind === 'enrol' ? 'mfa_enrolment' : null,
+        agentId: checked.agentId,
+        dc: checked.dc,
+        timings: checked.timings,
+        totalMs: performance.now() - ctx.startedAt,
+      }),
+    );
+    if (decision.kind === 'none') {
+      return finishLogin(request, reply, loaded, { userId: user.id, username: ctx.username }, amrFor(null));
+    }
+    if (decision.kind === 'verify') {
+      const state = { stage: 'mfa' as const, username: ctx.username, userId: user.id, methods: decision.methods };
+      await states.set(loaded.tenant.id, loaded.details.uid, state, loaded.ttlSeconds);
+      return renderChallenge(reply, loaded, 200, state);
+    }
+    const state = { stage: 'mfa_enrol' as const, username: ctx.username, userId: user.id };
+    await states.set(loaded.tenant.id, loaded.details.uid, state, loaded.ttlSeconds);
+    return renderEnrol(reply, loaded, 200, state);
+  }
+
+  /** Acts on the password step's result (shared by login and the re-check after a password change). */
   async function actOnOutcome(
     request: FastifyRequest,
     reply: FastifyReply,
     loaded: Loaded,
     ctx: AttemptContext,
-    checked: Awaited<ReturnType<typeof checkPassword>>,
+    checked: AttemptResult,
   ) {
-    if (checked.locked) return sendTooMany(reply, loaded.tenant, checked.retryAfterSeconds);
+    if (checked.locked) {
+      await record(
+        passwordStepEntry(
+          facts(request, loaded, ctx.username, ctx.correlationId),
+          checked.refused
+            ? { refused: 'locked_out' }
+            : { outcome: checked.outcome, agentId: checked.agentId, dc: checked.dc, timings: checked.timings },
+        ),
+      );
+      return sendTooMany(reply, loaded.tenant, checked.retryAfterSeconds);
+    }
     const view = viewForOutcome(checked.outcome);
+    if (view.kind === 'finish') return passwordAccepted(request, reply, loaded, ctx, checked);
+    await record(
+      passwordStepEntry(facts(request, loaded, ctx.username, ctx.correlationId), {
+        outcome: checked.outcome,
+        agentId: checked.agentId,
+        dc: checked.dc,
+        timings: checked.timings,
+        totalMs: performance.now() - ctx.startedAt,
+      }),
+    );
     switch (view.kind) {
-      case 'finish': {
-        const user = await options.users.upsertFromDirectory(loaded.tenant.id, checked.attributes!);
-        await options.lockout?.recordSignInSuccess({ tenantId: loaded.tenant.id, username: ctx.username, ip: ctx.ip });
-        return finishLogin(reply, request, loaded, user.id);
-      }
       case 'change_password': {
         const state = { stage: 'change_password' as const, username: ctx.username, reason: view.reason };
-        await states.set(loaded.tenant.id, loaded.details.uid, state, loaded.details.exp - Date.now() / 1000);
+        await states.set(loaded.tenant.id, loaded.details.uid, state, loaded.ttlSeconds);
         return renderChange(reply, loaded, 200, state);
       }
       case 'message':
@@ -274,10 +465,15 @@ export async function signInRoutes(app: FastifyInstance, options: SignInRoutesOp
     }
   }
 
-  app.get<{ Params: Params }>('/signin/:tenant/:uid', async (request, reply) => {
+  function attemptContext(request: FastifyRequest, loaded: Loaded, username: string, startedAt: number) {
+    return { tenant: loaded.tenant, username, ip: request.ip, correlationId: randomUUID(), startedAt };
+  }
+
+  // ---- routes ---------------------------------------------------------------------------------------------------
+
+  app.get<{ Params: Params; Querystring: { recovery?: string } }>('/signin/:tenant/:uid', async (request, reply) => {
     const loaded = await load(request, reply);
-    const prompt = loaded.details.prompt.name;
-    if (prompt === 'consent') {
+    if (loaded.details.prompt.name === 'consent') {
       const client = await loaded.provider.Client.find(String(loaded.details.params.client_id));
       const missing = (loaded.details.prompt.details.missingOIDCScope as string[] | undefined) ?? [];
       return sendPage(
@@ -294,7 +490,17 @@ export async function signInRoutes(app: FastifyInstance, options: SignInRoutesOp
       );
     }
     const state = await states.get(loaded.tenant.id, loaded.details.uid);
-    if (state) return renderChange(reply, loaded, 200, state);
+    switch (state?.stage) {
+      case 'change_password':
+        return renderChange(reply, loaded, 200, state);
+      case 'mfa':
+        return renderChallenge(reply, loaded, 200, state, { recovery: request.query.recovery === '1' });
+      case 'mfa_enrol':
+        if (options.mfa) return renderEnrol(reply, loaded, 200, state);
+        break;
+      case 'mfa_done':
+        return renderContinue(reply, loaded);
+    }
     const hint = loaded.details.params.login_hint;
     const username = typeof hint === 'string' && hint.length <= 256 && hint.isWellFormed() ? hint : undefined;
     return renderSignIn(reply, loaded, 200, username);
@@ -305,25 +511,28 @@ export async function signInRoutes(app: FastifyInstance, options: SignInRoutesOp
     const loaded = await load(request, reply);
     requireCsrf(loaded, request.body);
     if (loaded.details.prompt.name !== 'login') return reply.redirect(loaded.base, 303);
-    if (await rateLimited(request, reply, loaded.tenant)) return reply;
-    const parsed = signInFormSchema.safeParse(request.body ?? {});
     const typed = (request.body as { username?: unknown } | undefined)?.username;
+    if (await rateLimited(request, reply, loaded, typed)) return reply;
+    // A new password step starts over: any pending change or second factor of an earlier attempt is dropped.
+    await states.clear(loaded.tenant.id, loaded.details.uid);
+    const parsed = signInFormSchema.safeParse(request.body ?? {});
     if (!parsed.success) {
       const keep = typeof typed === 'string' && typed.length <= 256 && typed.isWellFormed() ? typed : undefined;
+      if (keep) await record(passwordStepEntry(facts(request, loaded, keep, randomUUID()), {}));
       return renderSignIn(reply, loaded, 400, keep, { message: firstMessage(parsed.error) });
     }
     const form: SignInForm = parsed.data;
-    const ctx: AttemptContext = {
-      tenant: loaded.tenant,
-      username: form.username,
-      ip: request.ip,
-      correlationId: randomUUID(),
-      startedAt,
-    };
+    const ctx = attemptContext(request, loaded, form.username, startedAt);
     // Home-realm discovery: a UPN suffix that is not one of this tenant's verified domains (another tenant's, or
     // nobody's) reads exactly like a wrong password, so the page cannot be used to map domains to tenants.
     if (!loaded.tenant.domains.includes(upnDomain(form.username))) {
       recordAttempt(attemptDeps, ctx, 'invalid_credentials', { reason: 'domain_not_in_tenant' });
+      await record(
+        passwordStepEntry(facts(request, loaded, ctx.username, ctx.correlationId), {
+          outcome: 'invalid_credentials',
+          totalMs: performance.now() - startedAt,
+        }),
+      );
       return renderSignIn(reply, loaded, 200, form.username, { message: WRONG_CREDENTIALS_MESSAGE });
     }
     const checked = await checkPassword(attemptDeps, ctx, form.password);
@@ -338,43 +547,15 @@ export async function signInRoutes(app: FastifyInstance, options: SignInRoutesOp
       const loaded = await load(request, reply);
       requireCsrf(loaded, request.body);
       const state = await states.get(loaded.tenant.id, loaded.details.uid);
-      if (!state) return reply.redirect(loaded.base, 303);
-      if (await rateLimited(request, reply, loaded.tenant)) return reply;
+      if (state?.stage !== 'change_password') return reply.redirect(loaded.base, 303);
+      if (await rateLimited(request, reply, loaded, state.username)) return reply;
       const parsed = changePasswordFormSchema.safeParse(request.body ?? {});
       if (!parsed.success) return renderChange(reply, loaded, 400, state, { message: firstMessage(parsed.error) });
       const form = parsed.data;
-      const ctx: AttemptContext = {
-        tenant: loaded.tenant,
-        username: state.username,
-        ip: request.ip,
-        correlationId: randomUUID(),
-        startedAt,
-      };
-      let outcome: Awaited<ReturnType<CredentialVerifier['changePassword']>>['outcome'];
-      try {
-        ({ outcome } = await options.verifier.changePassword({
-          tenantId: loaded.tenant.id,
-          username: state.username,
-          oldPassword: form.currentPassword,
-          newPassword: form.newPassword,
-          correlationId: ctx.correlationId,
-          signal: AbortSignal.timeout(attemptDeps.timeoutMs),
-        }));
-      } catch (error) {
-        log.error({ err: error, correlationId: ctx.correlationId }, 'credential verifier failed (change)');
-        outcome = 'directory_error';
-      }
-      metrics.passwordChanges.inc({ outcome });
-      log.info(
-        {
-          event: 'password_change',
-          tenant: loaded.tenant.name,
-          username: state.username,
-          outcome,
-          correlationId: ctx.correlationId,
-        },
-        'password change at sign-in',
-      );
+      const ctx = attemptContext(request, loaded, state.username, startedAt);
+      const changed = await changePassword(attemptDeps, ctx, form.currentPassword, form.newPassword);
+      if (changed.locked) return sendTooMany(reply, loaded.tenant, changed.retryAfterSeconds);
+      const outcome = changed.outcome;
       if (outcome === 'invalid_credentials') {
         return renderChange(reply, loaded, 200, state, { message: 'Your current password is not correct.' });
       }
@@ -396,8 +577,135 @@ export async function signInRoutes(app: FastifyInstance, options: SignInRoutesOp
       }
       // Changed. Continue the sign-in with the new password through the normal check (one bind, as for a login).
       await states.clear(loaded.tenant.id, loaded.details.uid);
-      const checked = await checkPassword(attemptDeps, ctx, form.newPassword);
+      const checked = await checkPassword(attemptDeps, { ...ctx, correlationId: randomUUID() }, form.newPassword);
       return actOnOutcome(request, reply, loaded, ctx, checked);
+    },
+  );
+
+  app.post<{ Params: Params }>('/signin/:tenant/:uid/mfa', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
+    const startedAt = performance.now();
+    const loaded = await load(request, reply);
+    requireCsrf(loaded, request.body);
+    const state = await states.get(loaded.tenant.id, loaded.details.uid);
+    if (state?.stage !== 'mfa' || !options.mfa || !lockout) return reply.redirect(loaded.base, 303);
+    if (await rateLimited(request, reply, loaded, state.username)) return reply;
+    const parsed = mfaCodeFormSchema.safeParse(request.body ?? {});
+    const method = parsed.success ? parsed.data.method : 'totp';
+    const recovery = method === 'recovery_code';
+    if (!parsed.success || !state.methods.includes(method)) {
+      const message = parsed.success ? 'Use one of the offered ways to verify.' : firstMessage(parsed.error);
+      return renderChallenge(reply, loaded, 400, state, { recovery, alert: { message } });
+    }
+    const correlationId = randomUUID();
+    const result = await verifySecondFactor(
+      { mfa: options.mfa, lockout },
+      {
+        tenantId: loaded.tenant.id,
+        userId: state.userId,
+        username: state.username,
+        settings: protectionSettingsFromTenant(loaded.tenant.settings).lockout,
+        factor:
+          parsed.data.method === 'totp'
+            ? { method: 'totp', code: parsed.data.code }
+            : { method: 'recovery_code', code: parsed.data.code },
+      },
+    );
+    const stepFacts = facts(request, loaded, state.username, correlationId, state.userId);
+    const totalMs = performance.now() - startedAt;
+    log.info(
+      {
+        event: 'sign_in_mfa',
+        tenant: loaded.tenant.name,
+        username: state.username,
+        method,
+        ok: result.ok,
+        locked: !result.ok && result.locked,
+        correlationId,
+      },
+      'second factor',
+    );
+    if (result.ok) {
+      await record(mfaStepEntry(stepFacts, { method, ok: true, totalMs }));
+      return finishLogin(request, reply, loaded, state, result.amr);
+    }
+    await record(mfaStepEntry(stepFacts, { method, ok: false, locked: result.locked, totalMs }));
+    if (result.locked) return sendTooMany(reply, loaded.tenant, result.retryAfterSeconds);
+    return renderChallenge(reply, loaded, 200, state, { recovery, alert: { message: WRONG_CODE } });
+  });
+
+  app.post<{ Params: Params }>('/signin/:tenant/:uid/mfa-enrol', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
+    const startedAt = performance.now();
+    const loaded = await load(request, reply);
+    requireCsrf(loaded, request.body);
+    const state = await states.get(loaded.tenant.id, loaded.details.uid);
+    if (state?.stage !== 'mfa_enrol' || !options.mfa || !lockout) return reply.redirect(loaded.base, 303);
+    if (await rateLimited(request, reply, loaded, state.username)) return reply;
+    const parsed = mfaCodeFormSchema.safeParse({ method: 'totp', ...(request.body as object) });
+    if (!parsed.success) {
+      return renderEnrol(reply, loaded, 400, state, { message: firstMessage(parsed.error) });
+    }
+    const user = { tenantId: loaded.tenant.id, userId: state.userId };
+    const settings = protectionSettingsFromTenant(loaded.tenant.settings).lockout;
+    const gate = await lockout.beginMfa({ tenantId: user.tenantId, username: state.username, settings });
+    if (gate.locked) return sendTooMany(reply, loaded.tenant, gate.retryAfterSeconds);
+    let confirmed: Awaited<ReturnType<MfaService['confirmTotpEnrolment']>>;
+    try {
+      confirmed = await options.mfa.confirmTotpEnrolment({ ...user, code: parsed.data.code });
+    } catch (error) {
+      gate.abandon();
+      if (error instanceof ProtectionError) {
+        // The set-up expired (15 minutes): start a new one.
+        return renderEnrol(reply, loaded, 200, state, { message: 'The set-up took too long. Scan the new code.' });
+      }
+      throw error;
+    }
+    const after = await gate.finish({ ok: confirmed.ok });
+    const stepFacts = facts(request, loaded, state.username, randomUUID(), state.userId);
+    const totalMs = performance.now() - startedAt;
+    await record(mfaStepEntry(stepFacts, { method: 'totp', ok: confirmed.ok, locked: after.locked, totalMs }));
+    if (!confirmed.ok) {
+      if (after.locked) return sendTooMany(reply, loaded.tenant, after.retryAfterSeconds);
+      // The same secret stays pending: show the page again without starting over.
+      return sendPage(
+        reply,
+        200,
+        messagePage({
+          title: 'Set up your authenticator app',
+          tenantDisplayName: loaded.tenant.displayName,
+          alert: { message: `${WRONG_CODE} If it keeps failing, start the set-up again.` },
+          retryHref: loaded.base,
+        }),
+      );
+    }
+    const amr = amrFor({ method: 'totp' });
+    if (!confirmed.recoveryCodes) return finishLogin(request, reply, loaded, state, amr);
+    await states.set(
+      loaded.tenant.id,
+      loaded.details.uid,
+      { stage: 'mfa_done', username: state.username, userId: state.userId, amr },
+      loaded.ttlSeconds,
+    );
+    return sendPage(
+      reply,
+      200,
+      recoveryCodesPage({
+        tenantDisplayName: loaded.tenant.displayName,
+        codes: confirmed.recoveryCodes,
+        continueAction: `${loaded.base}/mfa-continue`,
+        csrfToken: loaded.token,
+      }),
+    );
+  });
+
+  app.post<{ Params: Params }>(
+    '/signin/:tenant/:uid/mfa-continue',
+    { bodyLimit: BODY_LIMIT },
+    async (request, reply) => {
+      const loaded = await load(request, reply);
+      requireCsrf(loaded, request.body);
+      const state = await states.get(loaded.tenant.id, loaded.details.uid);
+      if (state?.stage !== 'mfa_done') return reply.redirect(loaded.base, 303);
+      return finishLogin(request, reply, loaded, state, state.amr as AmrValue[]);
     },
   );
 
@@ -421,9 +729,7 @@ export async function signInRoutes(app: FastifyInstance, options: SignInRoutesOp
       request.raw,
       reply.raw,
       { consent: { grantId } },
-      {
-        mergeWithLastSubmission: true,
-      },
+      { mergeWithLastSubmission: true },
     );
     return reply.redirect(returnTo, 303);
   });
