@@ -123,6 +123,18 @@ describe('smart lockout: growing duration on repeated lockouts', () => {
     assert.equal(second.result?.retryAfterSeconds, 60, 'and the duration starts from the base again');
   });
 
+  it('a right password after a lockout keeps the lockout level for levelResetSeconds (longer than a day)', async () => {
+    const { attempt, clock } = setup({ threshold: 2, durationSeconds: 60, levelResetSeconds: 3 * 86_400 });
+    await attempt('invalid_credentials', 'a');
+    await attempt('invalid_credentials', 'b');
+    clock.advance(60);
+    assert.equal((await attempt('ok', 'right')).locked, false);
+    clock.advance(2 * 86_400);
+    const next = await attempt('invalid_credentials', 'c');
+    assert.equal(next.result?.locked, true, 'still at level 1: one more failure locks again');
+    assert.equal(next.result?.retryAfterSeconds, 120);
+  });
+
   it('failures older than the observation window are forgotten', async () => {
     const { attempt, isLocked, clock } = setup({ threshold: 3, observationWindowSeconds: 600 });
     await attempt('invalid_credentials', 'a');

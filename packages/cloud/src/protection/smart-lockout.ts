@@ -59,6 +59,8 @@ interface CounterState {
   lockedUntil: number;
   level: number;
   lastLockoutAt: number;
+  /** How long the state lives after a write (from the settings at the last failure); kept when failures reset. */
+  ttlMs: number;
 }
 
 type DigestList = { d: string; exp: number }[];
@@ -251,7 +253,8 @@ export class SmartLockout {
     const state = await this.#store.update<CounterState>(key, ttl, (current) => {
       const next: CounterState = current
         ? { ...current }
-        : { failures: 0, windowStart: now, lockedUntil: 0, level: 0, lastLockoutAt: 0 };
+        : { failures: 0, windowStart: now, lockedUntil: 0, level: 0, lastLockoutAt: 0, ttlMs: ttl };
+      next.ttlMs = ttl;
       if (next.level > 0 && now - next.lastLockoutAt >= settings.levelResetSeconds * 1000) next.level = 0;
       if (now - next.windowStart >= settings.observationWindowSeconds * 1000) {
         next.failures = 0;
@@ -277,8 +280,10 @@ export class SmartLockout {
   }
 
   async #resetFailures(key: string): Promise<void> {
-    const ttl = 86_400_000;
-    await this.#store.update<CounterState>(key, ttl, (current) =>
+    const current = await this.#store.get<CounterState>(key);
+    if (!current) return;
+    // Keep the lockout level for as long as the settings at the last failure said (levelResetSeconds).
+    await this.#store.update<CounterState>(key, current.ttlMs ?? 86_400_000, (current) =>
       current && (current.level > 0 || current.lockedUntil > this.#now()) ? { ...current, failures: 0 } : undefined,
     );
   }
