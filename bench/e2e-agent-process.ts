@@ -75,6 +75,7 @@ async function handle(m: { cmd: string } & Record<string, unknown>): Promise<unk
       return r.outcome === 'ok';
     });
   }
+  if (m.cmd === 'cpu') return process.cpuUsage();
   if (m.cmd === 'stop') {
     await runtime?.stop();
     await trial?.close();

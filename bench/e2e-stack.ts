@@ -30,6 +30,8 @@ export interface BenchDirectory {
 
 export interface AgentProcess {
   directLoad(concurrency: number, seconds: number): Promise<LoadResult>;
+  /** CPU time used by the agent process so far (microseconds). */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -125,6 +127,10 @@ export async function startBenchCloud(dataDir: string, options: BenchCloudOption
       }
       return {
         directLoad: (concurrency, seconds) => ask<LoadResult>({ cmd: 'direct', concurrency, seconds }),
+        cpuMicros: async () => {
+          const u = await ask<NodeJS.CpuUsage>({ cmd: 'cpu' });
+          return u.user + u.system;
+        },
         async stop() {
           await ask({ cmd: 'stop' }).catch(() => undefined);
           if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));

@@ -29,7 +29,9 @@ const agentProcess = await cloud.startAgentProcess({ maxInFlight: 256, directory
 try {
   const e2e: LoadResult[] = [];
   const direct: LoadResult[] = [];
+  const agentCpuPerOp: number[] = [];
   for (let r = 0; r < rounds; r++) {
+    const agentCpuBefore = await agentProcess.cpuMicros();
     e2e.push(
       await closedLoop(concurrency, seconds, async () => {
         const res = await cloud.verifier.verifyPassword({
@@ -41,6 +43,8 @@ try {
         return res.outcome === 'ok';
       }),
     );
+    agentCpuPerOp.push((await agentProcess.cpuMicros()) - agentCpuBefore);
+    agentCpuPerOp[r] = agentCpuPerOp[r]! / e2e[r]!.ops;
     direct.push(await agentProcess.directLoad(concurrency, seconds));
   }
   const e = best(e2e);
@@ -50,7 +54,16 @@ try {
   console.log(formatLoad('cloud -> channel -> agent -> directory', e));
   console.log(`ratio e2e / agent alone:   ${(e.perSecond / d.perSecond).toFixed(2)}`);
   console.log(`ratio e2e / target ${TARGET}/s: ${(e.perSecond / TARGET).toFixed(2)}`);
-  console.log(`cloud CPU per validation: ${e.cpuUsPerOp.toFixed(0)} us (cloud process only)`);
+  console.log(
+    `CPU per e2e validation: cloud ${e.cpuUsPerOp.toFixed(0)} us, agent ${Math.min(...agentCpuPerOp).toFixed(0)} us`,
+  );
+  console.log(`CPU per validation, agent validator alone (agent process): ${d.cpuUsPerOp.toFixed(0)} us`);
+  console.log(
+    `load average at the end: ${(await import('node:os'))
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} (2 cores; other work on the machine skews throughput)`,
+  );
 } finally {
   await agentProcess.stop();
   await trial.stop();
