@@ -437,4 +437,41 @@ describe('infrastructure failures and rate limits', () => {
       await h4.close();
     }
   });
+
+  test('wrong current passwords on the change page count toward the username lockout', async () => {
+    const h5 = await startHarness({
+      verifier: adv.verifier,
+      tenantSettings: { protection: { lockout: { threshold: 2 } } },
+      oidc: { rateLimiter: new SignInRateLimiter({ config: { perIp: { points: 1000, durationSeconds: 60 } } }) },
+    });
+    try {
+      const user = await adv.ad.createUser({ state: 'mustChange', prefix: 'mclk' });
+      const { clientId, clientSecret } = await h5.createClient();
+      const c5 = await discoverRp(h5, clientId, clientSecret);
+      const session = new HttpSession(h5.fetch);
+      const page = await openSignIn(h5, session, (await authorizationRequest(c5)).url);
+      const change = await submitSignIn(h5, session, page, user.upn, user.password);
+      assert.match(change.body, /Change your password/);
+      const action = new URL(formAction(change.body, '/change-password'), h5.baseUrl).href;
+      const csrf = hiddenValue(change.body, 'csrf');
+      const statuses: number[] = [];
+      for (const current of ['Wrong-Current-1', 'Wrong-Current-2', user.password]) {
+        const r = await session.request(action, {
+          form: {
+            csrf,
+            currentPassword: current,
+            newPassword: 'Brand-New-Pass-9',
+            confirmPassword: 'Brand-New-Pass-9',
+          },
+        });
+        statuses.push(r.status);
+      }
+      assert.deepEqual(statuses.slice(0, 1), [200]);
+      assert.equal(statuses[2], 429, `statuses ${statuses.join(',')}`);
+      // The directory never saw the change after the lockout: the old password still works there.
+      assert.equal((await adv.validator.validate(user.upn, user.password)).outcome, 'password_must_change');
+    } finally {
+      await h5.close();
+    }
+  });
 });
