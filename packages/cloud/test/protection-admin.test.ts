@@ -158,6 +158,15 @@ describe('protection admin CLI and API', () => {
     assert.ok((await mfa.confirmTotpEnrolment({ ...ref, code: totpCodeAt(e.secret, Date.now()) })).ok);
     assert.equal((await mfa.status(ref)).totp, 'confirmed');
 
+    const status = await admin('--json', 'user', 'mfa-status', '--tenant', 'contoso', '--user', 'alice@contoso.test');
+    assert.equal(status.code, 0, status.stderr);
+    const before = JSON.parse(status.stdout);
+    assert.equal(before.totp, 'confirmed');
+    assert.equal(before.recoveryCodesLeft, 10);
+    assert.ok(!status.stdout.includes('secret'), 'no secret in the status');
+    const human = await admin('user', 'mfa-status', '--tenant', 'contoso', '--user', userId);
+    assert.match(human.stdout, /^authenticator app: +confirmed$/m);
+
     const reset = await admin(
       'user',
       'reset-mfa',
@@ -222,6 +231,15 @@ test('admin unlock clears the lockout the sign-in flow shares', async () => {
     assert.ok(!first.locked);
     await first.finish({ outcome: 'invalid_credentials', password: 'x' });
     assert.ok((await lockout.beginPassword(subject)).locked);
+    const status = await cloud.app.inject({
+      method: 'GET',
+      url: '/admin/api/v1/tenants/fabrikam/users/carol%40fabrikam.test/lockout',
+      headers: auth,
+    });
+    assert.equal(status.statusCode, 200, status.body);
+    assert.equal(status.json().counters.unfamiliar.level, 1);
+    assert.match(status.json().counters.unfamiliar.lockedUntil, /^\d{4}-\d\d-\d\dT/);
+    assert.equal(status.json().counters.familiar.lockedUntil, null);
     const unlocked = await cloud.app.inject({
       method: 'POST',
       url: '/admin/api/v1/tenants/fabrikam/users/carol%40fabrikam.test/unlock',

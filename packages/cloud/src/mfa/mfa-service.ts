@@ -8,6 +8,15 @@ import type { SecretSeal } from './secret-seal.ts';
 import { checkTotpCode, createTotpEnrolment, type TotpEnrolment } from './totp.ts';
 import type { StoredWebAuthnCredential } from './webauthn.ts';
 
+const NO_SEAL: SecretSeal = {
+  seal() {
+    throw new ProtectionError('ERR_MFA_KEY_INVALID', 'this MfaService was created without the data key seal');
+  },
+  open() {
+    throw new ProtectionError('ERR_MFA_KEY_INVALID', 'this MfaService was created without the data key seal');
+  },
+};
+
 /** How long a started TOTP enrolment waits for its first code. */
 const ENROLMENT_TTL_MS = 15 * 60_000;
 
@@ -35,9 +44,10 @@ export class MfaService {
   readonly #seal: SecretSeal;
   readonly #now: () => number;
 
-  constructor(options: { db: Kysely<Database>; seal: SecretSeal; now?: () => number }) {
+  /** `seal` may be left out by readers that never touch a TOTP secret (status, recovery codes, reset). */
+  constructor(options: { db: Kysely<Database>; seal?: SecretSeal; now?: () => number }) {
     this.#db = options.db;
-    this.#seal = options.seal;
+    this.#seal = options.seal ?? NO_SEAL;
     this.#now = options.now ?? Date.now;
   }
 

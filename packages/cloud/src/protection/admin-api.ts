@@ -5,6 +5,7 @@ import { verifyAdminToken } from '../admin/admin-token.ts';
 import { recordAudit } from '../admin/audit.ts';
 import type { CloudContext, CloudPlugin } from '../context.ts';
 import { CloudError, notFound } from '../errors.ts';
+import { MfaService } from '../mfa/mfa-service.ts';
 import { resetUserMfa } from '../mfa/reset.ts';
 import { type signInLogRetentionConfigSchema, startSignInLogRetention } from '../sign-in-log/retention.ts';
 import { SignInLogStore } from '../sign-in-log/sign-in-log-store.ts';
@@ -28,6 +29,8 @@ import type { SqlLockoutStore } from './sql-lockout-store.ts';
  *   POST /tenants/:name/protection                 partial update: { lockout: {...}, mfa: "off"|"required"|"groups:A,B"|{mode,...} }
  *   GET  /tenants/:name/sign-ins?user&outcome&since&limit&cursor   the sign-in log, newest first
  *   POST /tenants/:name/users/:user/reset-mfa      { reason? }   removes every second factor (audited)
+ *   GET  /tenants/:name/users/:user/mfa            the user's second factors (no secrets)
+ *   GET  /tenants/:name/users/:user/lockout        smart-lockout counters of a sign-in name, familiar networks
  *   POST /tenants/:name/users/:user/unlock         clears the smart-lockout counters (when a lockout is wired)
  * `:user` is the user id or the UPN.
  */
@@ -194,6 +197,38 @@ async function registerRoutes(app: FastifyInstance, ctx: CloudContext, deps: Pro
       reason,
     });
     return { tenant: tenant.name, userId: user.id, upn: user.upn, removed };
+  });
+
+  app.get(`${ADMIN_API_PREFIX}/tenants/:name/users/:user/mfa`, async (request) => {
+    const { user: ref } = userParams.parse(request.params);
+    const tenant = await tenantOf(request);
+    const user = await userOf(tenant, ref);
+    const status = await new MfaService({ db }).status({ tenantId: tenant.id, userId: user.id });
+    return {
+      tenant: tenant.name,
+      userId: user.id,
+      upn: user.upn,
+      ...status,
+      webauthn: status.webauthn.map((k) => ({
+        ...k,
+        createdAt: new Date(k.createdAt).toISOString(),
+        lastUsedAt: k.lastUsedAt === null ? null : new Date(k.lastUsedAt).toISOString(),
+      })),
+    };
+  });
+
+  app.get(`${ADMIN_API_PREFIX}/tenants/:name/users/:user/lockout`, async (request) => {
+    const { user: ref } = userParams.parse(request.params);
+    const tenant = await tenantOf(request);
+    if (!deps.lockout) throw new CloudError('not_ready', 'smart lockout is not running in this process');
+    const status = await deps.lockout.status({ tenantId: tenant.id, username: ref });
+    const counters = Object.fromEntries(
+      Object.entries(status.counters).map(([name, c]) => [
+        name,
+        { ...c, lockedUntil: c.lockedUntil ? c.lockedUntil.toISOString() : null },
+      ]),
+    );
+    return { tenant: tenant.name, username: ref, counters, familiarNetworks: status.familiarNetworks };
   });
 
   app.post(`${ADMIN_API_PREFIX}/tenants/:name/users/:user/unlock`, async (request) => {
