@@ -14,9 +14,11 @@ import {
   AgentIdentityError,
   loadAgentIdentity,
   registerAgent,
+  renewAgent,
   scheduleRenewal,
   statePath,
 } from '../src/identity/index.ts';
+import { startConnectProxy } from './channel-support/connect-proxy.ts';
 
 const API = '/admin/api/v1';
 /** Short enough to watch a renewal happen, long enough that a busy machine renews before expiry. */
@@ -126,5 +128,49 @@ describe('state directory', () => {
       registerAgent({ cloudUrl: t.cloud.adminUrl, token: res.json.token, stateDir: dir, agentVersion: 'test' }),
       (e: unknown) => e instanceof AgentIdentityError && e.code === 'ALREADY_REGISTERED',
     );
+  });
+});
+
+describe('through an HTTP CONNECT proxy', () => {
+  test('registration (pin check included) and renewal go through the proxy; TLS stays end to end', async () => {
+    const proxy = await startConnectProxy();
+    try {
+      const res = await t.admin('POST', `${API}/tenants/contoso/agent-tokens`, {});
+      const dir = join(root, `state-${dirCount++}`);
+      const port = new URL(t.cloud.adminUrl).port;
+      await registerAgent({
+        cloudUrl: t.cloud.adminUrl,
+        token: res.json.token,
+        stateDir: dir,
+        agentVersion: 'test',
+        proxyUrl: proxy.url,
+      });
+      assert.deepEqual(proxy.tunnels, [`localhost:${port}`, `localhost:${port}`], 'first contact, then the request');
+      const before = loadAgentIdentity(dir);
+      const renewed = await renewAgent({ stateDir: dir, proxyUrl: proxy.url });
+      assert.notEqual(renewed.encryptionKid, before.state.encryptionKid);
+      assert.equal(proxy.tunnels.length, 3);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('a proxy that refuses the tunnel is reported as unreachable, not as a refusal by the cloud', async () => {
+    const proxy = await startConnectProxy({ requireAuth: 'user:secret' });
+    try {
+      const res = await t.admin('POST', `${API}/tenants/contoso/agent-tokens`, {});
+      await assert.rejects(
+        registerAgent({
+          cloudUrl: t.cloud.adminUrl,
+          token: res.json.token,
+          stateDir: join(root, `state-${dirCount++}`),
+          agentVersion: 'test',
+          proxyUrl: proxy.url,
+        }),
+        (e: unknown) => e instanceof AgentIdentityError && e.code === 'CLOUD_UNREACHABLE' && /proxy/.test(e.message),
+      );
+    } finally {
+      await proxy.close();
+    }
   });
 });

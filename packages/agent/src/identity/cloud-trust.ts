@@ -1,9 +1,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import { isIP } from 'node:net';
-import { connect, type DetailedPeerCertificate } from 'node:tls';
+import type { DetailedPeerCertificate } from 'node:tls';
+import { openCloudSocket } from './cloud-socket.ts';
 import { AgentIdentityError } from './errors.ts';
-
-const FIRST_CONTACT_TIMEOUT_MS = 10_000;
 
 /** SHA-256 of a certificate's DER, base64url: the form of the pin in registration tokens. */
 export function certificatePin(der: Buffer): string {
@@ -40,46 +38,32 @@ export function checkCloudCaFile(pem: string, pin: string): string {
  * sent on this connection (it is closed right after the handshake), so an impostor learns nothing, not even the
  * token. Every later connection then trusts only that CA, with full chain and host name verification.
  */
-export function fetchPinnedCloudCa(cloudUrl: URL, pin: string, options: { timeoutMs?: number } = {}): Promise<string> {
-  const host = cloudUrl.hostname.replace(/^\[|\]$/g, '');
-  const port = Number(cloudUrl.port || 443);
-  return new Promise((resolve, reject) => {
-    const socket = connect({
-      host,
-      port,
-      ...(isIP(host) ? {} : { servername: host }),
-      // Verification is the pin check below, done before anything is sent.
-      rejectUnauthorized: false,
-      timeout: options.timeoutMs ?? FIRST_CONTACT_TIMEOUT_MS,
-    });
-    const fail = (error: Error) => {
-      socket.destroy();
-      reject(error);
-    };
-    socket.once('timeout', () =>
-      fail(new AgentIdentityError('CLOUD_UNREACHABLE', `no TLS handshake with ${host}:${port}`)),
-    );
-    socket.once('error', (error) =>
-      fail(new AgentIdentityError('CLOUD_UNREACHABLE', `${host}:${port}: ${error.message}`)),
-    );
-    socket.once('secureConnect', () => {
-      const chain: Buffer[] = [];
-      let current: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
-      const seen = new Set<string>();
-      while (current?.raw && !seen.has(current.fingerprint256)) {
-        seen.add(current.fingerprint256);
-        chain.push(current.raw);
-        current = current.issuerCertificate;
-      }
-      socket.destroy();
-      const match = chain.find((der) => certificatePin(der) === pin);
-      if (!match) {
-        reject(
-          new AgentIdentityError('CLOUD_PIN_MISMATCH', `${host}:${port} presented ${chain.length} certificate(s)`),
-        );
-        return;
-      }
-      resolve(derToPem(match));
-    });
+export async function fetchPinnedCloudCa(
+  cloudUrl: URL,
+  pin: string,
+  options: { timeoutMs?: number | undefined; proxyUrl?: string | null | undefined } = {},
+): Promise<string> {
+  // Verification is the pin check below, done before anything is sent.
+  const socket = await openCloudSocket(cloudUrl, {
+    tls: { rejectUnauthorized: false },
+    proxyUrl: options.proxyUrl,
+    timeoutMs: options.timeoutMs,
   });
+  const chain: Buffer[] = [];
+  try {
+    let current: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+    const seen = new Set<string>();
+    while (current?.raw && !seen.has(current.fingerprint256)) {
+      seen.add(current.fingerprint256);
+      chain.push(current.raw);
+      current = current.issuerCertificate;
+    }
+  } finally {
+    socket.destroy();
+  }
+  const match = chain.find((der) => certificatePin(der) === pin);
+  if (!match) {
+    throw new AgentIdentityError('CLOUD_PIN_MISMATCH', `${cloudUrl.host} presented ${chain.length} certificate(s)`);
+  }
+  return derToPem(match);
 }

@@ -1,6 +1,6 @@
 import { request } from 'node:https';
-import { isIP } from 'node:net';
 import { identityErrorSchema } from '@openpta/protocol';
+import { openCloudSocket } from './cloud-socket.ts';
 import { cloudTlsOptions } from './cloud-trust.ts';
 import { AgentIdentityError } from './errors.ts';
 
@@ -11,7 +11,9 @@ export interface IdentityRequestOptions {
   /** Client certificate and key (renewal: mutual TLS). */
   cert?: string;
   key?: string;
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
+  /** http://proxy:port; undefined = from HTTPS_PROXY/NO_PROXY; null = never. */
+  proxyUrl?: string | null | undefined;
 }
 
 /**
@@ -19,20 +21,25 @@ export interface IdentityRequestOptions {
  * verification). Resolves with the parsed body of a 2xx answer; rejects with AgentIdentityError (CLOUD_REFUSED with
  * the cloud's reason code, CLOUD_UNREACHABLE, CLOUD_BAD_RESPONSE).
  */
-export function postIdentityRequest(url: URL, body: unknown, options: IdentityRequestOptions): Promise<unknown> {
+export async function postIdentityRequest(url: URL, body: unknown, options: IdentityRequestOptions): Promise<unknown> {
   const payload = Buffer.from(JSON.stringify(body));
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  // Our own TLS socket (direct or through the proxy), verified against the pinned CA before the request is written.
+  const socket = await openCloudSocket(url, {
+    tls: {
+      ...cloudTlsOptions(options.cloudCaPem),
+      ...(options.cert && options.key ? { cert: options.cert, key: options.key } : {}),
+    },
+    proxyUrl: options.proxyUrl,
+    timeoutMs: options.timeoutMs,
+  });
   return new Promise((resolve, reject) => {
     const req = request(
       url,
       {
         method: 'POST',
-        ...cloudTlsOptions(options.cloudCaPem),
-        ...(isIP(host) ? {} : { servername: host }),
-        ...(options.cert && options.key ? { cert: options.cert, key: options.key } : {}),
+        // The connection made above; no agent, so no pooled socket is ever reused with another identity.
+        createConnection: () => socket,
         timeout: options.timeoutMs ?? REQUEST_TIMEOUT_MS,
-        // A fresh connection: never reuse a pooled socket with another identity.
-        agent: false,
         headers: { 'content-type': 'application/json', 'content-length': payload.length, accept: 'application/json' },
       },
       (res) => {
@@ -45,6 +52,7 @@ export function postIdentityRequest(url: URL, body: unknown, options: IdentityRe
         });
         res.on('error', reject);
         res.on('end', () => {
+          socket.destroy();
           let parsed: unknown;
           try {
             parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
@@ -68,6 +76,7 @@ export function postIdentityRequest(url: URL, body: unknown, options: IdentityRe
       req.destroy(new AgentIdentityError('CLOUD_UNREACHABLE', `${url.host} did not answer in time`)),
     );
     req.on('error', (error) => {
+      socket.destroy();
       reject(error instanceof AgentIdentityError ? error : new AgentIdentityError('CLOUD_UNREACHABLE', error.message));
     });
     req.end(payload);

@@ -22,6 +22,8 @@ export interface RegisterAgentOptions {
   hostname?: string | undefined;
   agentVersion: string;
   timeoutMs?: number | undefined;
+  /** http://proxy:port; undefined = from HTTPS_PROXY/NO_PROXY; null = never. */
+  proxyUrl?: string | null | undefined;
   now?: () => number;
 }
 
@@ -42,7 +44,7 @@ export async function registerAgent(options: RegisterAgentOptions): Promise<Iden
   const cloudCaPem =
     options.cloudCaPem !== undefined
       ? checkCloudCaFile(options.cloudCaPem, token.caPin)
-      : await fetchPinnedCloudCa(cloudUrl, token.caPin, { timeoutMs: options.timeoutMs });
+      : await fetchPinnedCloudCa(cloudUrl, token.caPin, { timeoutMs: options.timeoutMs, proxyUrl: options.proxyUrl });
 
   const hostname = options.hostname ?? osHostname();
   const keys = await newKeyMaterial(hostname);
@@ -58,6 +60,7 @@ export async function registerAgent(options: RegisterAgentOptions): Promise<Iden
   const answer = await postIdentityRequest(cloudEndpoint(cloudUrl, AGENT_REGISTER_PATH), body, {
     cloudCaPem,
     timeoutMs: options.timeoutMs,
+    proxyUrl: options.proxyUrl,
   });
   const credentials = checkCredentials(answer, keys.tlsKeyPem, keys.encryption.kid);
 

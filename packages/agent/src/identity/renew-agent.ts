@@ -16,6 +16,8 @@ export interface RenewAgentOptions {
   stateDir: string;
   now?: () => number;
   timeoutMs?: number;
+  /** http://proxy:port; undefined = from HTTPS_PROXY/NO_PROXY; null = never. */
+  proxyUrl?: string | null | undefined;
   previousKeyGraceMs?: number;
 }
 
@@ -35,6 +37,7 @@ export async function renewAgent(options: RenewAgentOptions): Promise<IdentitySt
     cert: current.certificatePem,
     key: current.privateKeyPem,
     timeoutMs: options.timeoutMs,
+    proxyUrl: options.proxyUrl,
   });
   const credentials = checkCredentials(answer, keys.tlsKeyPem, keys.encryption.kid);
   if (credentials.agentId !== current.agentId || credentials.tenantId !== current.tenantId) {
