@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, it, mock } from 'node:test';
 import Fastify from 'fastify';
+import pg from 'pg';
+import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { clientKey, SignInRateLimiter, signInRateLimitHook } from '../src/protection/index.ts';
 
 describe('sign-in rate limiter', () => {
@@ -80,6 +83,64 @@ describe('sign-in rate limit hook', () => {
       assert.match(refused.body, /Try again in \d+ seconds/);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('sign-in rate limiter over a shared store', () => {
+  it("rate-limiter-flexible's PostgreSQL store behind the same API: two cloud nodes share one budget", async () => {
+    const adminUrl = process.env.OPENPTA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+    const schema = `openpta_rl_${randomBytes(6).toString('hex')}`;
+    const pool = new pg.Pool({ connectionString: adminUrl, max: 4, connectionTimeoutMillis: 5000 });
+    try {
+      await pool.query(`create schema ${schema}`);
+      const ready: Promise<void>[] = [];
+      const postgresLimiter = (scope: 'ip' | 'tenant', points: number, duration: number) => {
+        let limiter: RateLimiterPostgres | undefined;
+        ready.push(
+          new Promise<void>((resolve, reject) => {
+            limiter = new RateLimiterPostgres(
+              {
+                storeClient: pool,
+                schemaName: schema,
+                tableName: `sign_in_${scope}`,
+                keyPrefix: `sign-in-${scope}`,
+                points,
+                duration,
+                clearExpiredByTimeout: false,
+              },
+              (error?: unknown) => (error ? reject(error) : resolve()),
+            );
+          }),
+        );
+        return limiter!;
+      };
+      const config = { perIp: { points: 3, durationSeconds: 60 }, perTenant: { points: 100, durationSeconds: 60 } };
+      const nodeA = new SignInRateLimiter({ config, createLimiter: postgresLimiter });
+      await Promise.all(ready.splice(0));
+      const nodeB = new SignInRateLimiter({
+        config,
+        createLimiter: (scope, points, duration) =>
+          new RateLimiterPostgres({
+            storeClient: pool,
+            schemaName: schema,
+            tableName: `sign_in_${scope}`,
+            keyPrefix: `sign-in-${scope}`,
+            points,
+            duration,
+            tableCreated: true,
+            clearExpiredByTimeout: false,
+          }),
+      });
+      const client = { tenantId: 't', ip: '203.0.113.7' };
+      assert.ok((await nodeA.consume(client)).allowed);
+      assert.ok((await nodeB.consume(client)).allowed);
+      assert.ok((await nodeA.consume(client)).allowed);
+      const refused = await nodeB.consume(client);
+      assert.ok(!refused.allowed && refused.scope === 'ip' && refused.retryAfterSeconds >= 1);
+    } finally {
+      await pool.query(`drop schema if exists ${schema} cascade`).catch(() => undefined);
+      await pool.end();
     }
   });
 });
