@@ -17,6 +17,7 @@ import {
   startAgentRuntime,
 } from '@openpta/agent';
 import {
+  type AgentChannelOptions,
   agentIdentityPlugin,
   createAgentChannel,
   createLogger,
@@ -46,6 +47,8 @@ export interface DemoOptions {
   readonly logger?: Logger;
   /** A real directory instead of the trial directory (tests and benchmarks against the AD test bed). */
   readonly directory?: ExternalDirectory;
+  /** Agent channel settings (tests: faster activity flushes). */
+  readonly channel?: AgentChannelOptions;
   /** Extra agent run settings (e.g. directory timeouts). */
   readonly agentDirectoryOverrides?: Record<string, unknown>;
 }
@@ -99,9 +102,10 @@ export async function startDemoStack(options: DemoOptions): Promise<DemoStack> {
       target = options.directory;
     }
 
-    const channel = createAgentChannel(
-      options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs },
-    );
+    const channel = createAgentChannel({
+      ...options.channel,
+      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+    });
     const config = loadCloudConfig({
       flags: {
         dataDir: join(options.dataDir, 'cloud'),

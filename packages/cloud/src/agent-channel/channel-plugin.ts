@@ -16,6 +16,7 @@ import type { CloudPlugin } from '../context.ts';
 import { type AgentGateway, type AuthenticateAgent, createAgentGateway } from './gateway/index.ts';
 import { getAgentRegistry } from './registration/agent-identity-plugin.ts';
 import { domainsForAgent } from './routing/index.ts';
+import { agentCheckRoute } from './verifier/agent-check-route.ts';
 import { type ChannelVerifier, createChannelVerifier } from './verifier/index.ts';
 
 export interface AgentChannelOptions {
@@ -26,6 +27,8 @@ export interface AgentChannelOptions {
   readonly drainReconnectUrl?: string;
   /** How long shutdown waits for requests already taken by agents. */
   readonly drainTimeoutMs?: number;
+  /** How often agent counters are written to the agents table (default 10 s). */
+  readonly activityFlushMs?: number;
 }
 
 export interface AgentChannel {
@@ -54,6 +57,7 @@ export function createAgentChannel(options: AgentChannelOptions = {}): AgentChan
     ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
     ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
     onActivity: (batch) => recordActivity?.(batch),
+    ...(options.activityFlushMs === undefined ? {} : { activityFlushMs: options.activityFlushMs }),
     onRejectedAnswer: (reason) => onRejected?.(reason),
   });
   const verifier = createChannelVerifier({
@@ -120,6 +124,7 @@ export function createAgentChannel(options: AgentChannelOptions = {}): AgentChan
 
       // app.ts requests (never requires) client certificates on the HTTPS port; the gateway checks them at upgrade.
       gateway.attach(app.server as HttpServer);
+      await app.register(async (scope) => agentCheckRoute(scope, ctx, registry, verifier));
 
       const unsubscribeRevoked = registry.events.onRevoked((event) => {
         const n = gateway.disconnectAgent(event.agentId, 'revoked');
