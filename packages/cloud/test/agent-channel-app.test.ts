@@ -77,7 +77,7 @@ describe('agent channel in the cloud app', () => {
     const registry = getAgentRegistry(stack.cloud.ctx);
     await until(async () => {
       const view = await registry.get(agentId);
-      return view !== undefined && view.connected && view.served >= 2 && view.lastSeenAt !== null;
+      return view?.connected === true && view.served >= 2 && view.lastSeenAt !== null;
     }, 'agent counters');
     const view = await registry.get(agentId);
     assert.equal(view?.status, 'active');
