@@ -81,11 +81,20 @@ describe('failover', () => {
     );
     const v = validatorFor(
       ad,
-      adConfig(ad, { dcs: [{ url: a.url }, { url: b.url }], timeouts: { connectMs: 200, overallMs: 60000 } }),
+      // No service account, so only the user bind connects (the prefetch would add its own connection per DC).
+      adConfig(ad, {
+        dcs: [{ url: a.url }, { url: b.url }],
+        timeouts: { connectMs: 200, overallMs: 60000 },
+        serviceAccount: undefined,
+      }),
     );
     closers.push(() => v.close());
     const r = await v.validate(ad.users.normal.upn, ad.users.normal.password);
     assert.equal(r.outcome, 'directory_unavailable');
+    assert.deepEqual([a.accepted(), b.accepted()], [1, 1]);
+    // Both are now marked down: the next attempt probes only the one whose mark ends first (one connect timeout).
+    assert.equal((await v.validate(ad.users.normal.upn, ad.users.normal.password)).outcome, 'directory_unavailable');
+    assert.equal(a.accepted() + b.accepted(), 3);
   });
 });
 

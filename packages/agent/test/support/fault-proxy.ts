@@ -59,9 +59,13 @@ export async function startFaultProxy(target: { host: string; port: number }, ho
 }
 
 /** A server that accepts TCP connections and never says a word (a hung DC: TLS handshakes never finish). */
-export async function startSilentServer(host = '127.0.0.1'): Promise<{ url: string; close(): Promise<void> }> {
+export async function startSilentServer(
+  host = '127.0.0.1',
+): Promise<{ url: string; accepted: () => number; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
+  let accepted = 0;
   const server = net.createServer((s) => {
+    accepted++;
     sockets.add(s);
     s.on('error', () => {});
     s.on('close', () => sockets.delete(s));
@@ -70,6 +74,7 @@ export async function startSilentServer(host = '127.0.0.1'): Promise<{ url: stri
   const port = (server.address() as net.AddressInfo).port;
   return {
     url: `ldaps://${host}:${port}`,
+    accepted: () => accepted,
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
