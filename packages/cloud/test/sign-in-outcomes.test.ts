@@ -401,6 +401,7 @@ describe('infrastructure failures and rate limits', () => {
       assert.deepEqual(statuses, [200, 200, 429]);
       assert.match(last?.headers.get('retry-after') ?? '', /^\d+$/);
       assert.match(last?.body ?? '', /Too many sign-in attempts/);
+      assert.match(await h3.cloud.metrics.registry.metrics(), /openpta_signins_total\{outcome="rate_limited"\} 1\b/);
     } finally {
       await h3.close();
     }
@@ -433,6 +434,10 @@ describe('infrastructure failures and rate limits', () => {
       assert.match(third.headers.get('retry-after') ?? '', /^\d+$/);
       assert.ok(second.status === 200 || second.status === 429);
       assert.equal(calls, 2, 'the locked attempt never reached the directory');
+      // Counted as the cloud's lockout, never as Active Directory's account_locked.
+      const metrics = await h4.cloud.metrics.registry.metrics();
+      assert.match(metrics, /openpta_signins_total\{outcome="locked_out"\} \d+/);
+      assert.doesNotMatch(metrics, /openpta_signins_total\{outcome="account_locked"\}/);
     } finally {
       await h4.close();
     }

@@ -17,7 +17,7 @@ export function createSignInMetrics(registry: Registry): SignInMetrics {
     existing<Counter<'outcome'>>(registry, 'openpta_signins_total') ??
     new Counter({
       name: 'openpta_signins_total',
-      help: 'Password sign-in attempts by outcome (invalid_credentials includes unknown users and foreign domains)',
+      help: 'Password sign-in attempts by outcome (invalid_credentials includes unknown users and foreign domains; locked_out and rate_limited were answered by the cloud without the directory)',
       labelNames: ['outcome'],
       registers: [registry],
     });

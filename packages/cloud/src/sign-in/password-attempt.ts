@@ -52,11 +52,18 @@ function lockoutSubject(ctx: AttemptContext) {
   };
 }
 
+/**
+ * The `outcome` label of openpta_signins_total: the directory's outcome, or what the cloud decided without asking
+ * it (`locked_out`: smart lockout; `rate_limited`: per-address/tenant budget), so a cloud lockout is never confused
+ * with Active Directory's own `account_locked`.
+ */
+export type AttemptLabel = Outcome | 'locked_out' | 'rate_limited';
+
 /** Records a finished attempt: counter, histogram, one log line (never the password). */
 export function recordAttempt(
   deps: Pick<AttemptDeps, 'metrics' | 'logger'>,
   ctx: AttemptContext,
-  outcome: Outcome,
+  outcome: AttemptLabel,
   extra: Record<string, unknown> = {},
 ): void {
   const elapsedMs = Math.round(performance.now() - ctx.startedAt);
@@ -80,7 +87,7 @@ export function recordAttempt(
 export async function checkPassword(deps: AttemptDeps, ctx: AttemptContext, password: string): Promise<AttemptResult> {
   const gate = deps.lockout ? await deps.lockout.beginPassword(lockoutSubject(ctx)) : undefined;
   if (gate?.locked) {
-    recordAttempt(deps, ctx, 'account_locked', { reason: 'smart_lockout', counter: gate.counter });
+    recordAttempt(deps, ctx, 'locked_out', { reason: 'smart_lockout', counter: gate.counter });
     return { locked: true, refused: true, outcome: 'account_locked', retryAfterSeconds: gate.retryAfterSeconds };
   }
   let result: VerifyPasswordResult;

@@ -226,10 +226,13 @@ export async function signInRoutes(app: FastifyInstance, options: SignInRoutesOp
     if (!options.rateLimiter) return false;
     const decision = await options.rateLimiter.consume({ tenantId: loaded.tenant.id, ip: request.ip });
     if (decision.allowed) return false;
-    log.warn({ event: 'sign_in_rate_limited', tenant: loaded.tenant.name, scope: decision.scope, ip: request.ip });
-    if (typeof username === 'string' && username.length > 0 && username.length <= MAX_FIELD_LENGTH * 4) {
-      await record(passwordStepEntry(facts(request, loaded, username, randomUUID()), { refused: 'rate_limited' }));
-    }
+    const known = typeof username === 'string' && username.length > 0 && username.length <= MAX_FIELD_LENGTH * 4;
+    const ctx = attemptContext(request, loaded, known ? username : '', performance.now());
+    recordAttempt(attemptDeps, ctx, 'rate_limited', { scope: decision.scope });
+    if (known)
+      await record(
+        passwordStepEntry(facts(request, loaded, ctx.username, ctx.correlationId), { refused: 'rate_limited' }),
+      );
     sendTooMany(reply, loaded.tenant, decision.retryAfterSeconds);
     return true;
   }
