@@ -321,13 +321,13 @@ export function createDirectoryValidator(
       }
       let outcome: Outcome;
       try {
-        metrics.userBinds.inc({ dc: dc.label });
+        // Counted only when the bind is really written: c.bind() checks the socket in this same tick.
+        if (c.usable) metrics.userBinds.inc({ dc: dc.label });
         await c.bind(bindName, password, true, signal);
         outcome = 'ok';
       } catch (error) {
         if (error instanceof DirectoryTransportError && error.beforeCredentials) {
           // The bind was never written (the connection had just closed): safe to use the next DC.
-          metrics.userBinds.inc({ dc: dc.label }, -1);
           pool.release(c, false);
           failures.push(error);
           continue;
