@@ -11,7 +11,7 @@
  *      user's own bind on the same connection before it goes back to the pool.
  *   6. log username, DC, outcome and time (never the password).
  */
-import { directoryAttributesSchema, type Outcome } from '@openpta/protocol';
+import { directoryAttributesSchema, type Outcome, PASSWORD_PROVEN } from '@openpta/protocol';
 import type { Entry } from 'ldapts';
 import { Attribute, Change } from 'ldapts';
 import type { Logger } from 'pino';
@@ -94,6 +94,9 @@ function worstTransportOutcome(errors: readonly Error[]): Outcome {
 }
 
 /** A username for the log line, whatever the caller passed (never throws, never huge). */
+/** After the directory refuses the service account's password, how long before it is tried again. */
+const SERVICE_ACCOUNT_RETRY_MS = 60_000;
+
 function printable(username: unknown): string {
   return typeof username === 'string' ? username.slice(0, 256) : `(${typeof username})`;
 }
@@ -141,6 +144,7 @@ export function createDirectoryValidator(
       logger.warn({ event: 'srv_lookup_failed', domain: config.domain, err: error.message }, 'DC discovery failed'),
   });
   const pools = new Map<string, DcPools>();
+  let serviceAccountBlockedUntil = 0;
   const attributeCache = new AttributeCache(config.attributes.cacheMs);
   const groupGraph = new GroupGraph(config.attributes.groupCacheMs, config.attributes.groupNameAttribute);
   const service = config.serviceAccount;
@@ -161,18 +165,29 @@ export function createDirectoryValidator(
             max: config.pool.servicePerDc,
             idleTimeoutMs: config.pool.idleTimeoutMs,
             open: async (signal) => {
+              if (Date.now() < serviceAccountBlockedUntil) {
+                throw new AgentError(
+                  AGENT_ERROR_CODES.SERVICE_ACCOUNT,
+                  `the service account ${service.bindDn} was refused by the directory; not retried until ` +
+                    `${new Date(serviceAccountBlockedUntil).toISOString()}`,
+                );
+              }
               const c = await DirectoryConnection.open(dc, connectionSettings, signal);
               try {
                 await c.bind(service.bindDn, service.password, false, signal);
               } catch (error) {
                 c.destroy();
                 if (error instanceof DirectoryTransportError) throw error;
-                throw new AgentError(
-                  AGENT_ERROR_CODES.SERVICE_ACCOUNT,
-                  `the service account ${service.bindDn} cannot bind to ${dc.label} (${outcomeFromBindError(error)}): ` +
-                    'check directory.serviceAccount (name, password, account state)',
-                  { cause: error },
-                );
+                const outcome = outcomeFromBindError(error);
+                // A refused service account must not be retried on every sign-in: AD would lock it out.
+                if (outcome === 'invalid_credentials' || PASSWORD_PROVEN.has(outcome)) {
+                  serviceAccountBlockedUntil = Date.now() + SERVICE_ACCOUNT_RETRY_MS;
+                }
+                const message =
+                  `the service account ${service.bindDn} cannot bind to ${dc.label} (${outcome}): check ` +
+                  `directory.serviceAccount (name, password, account state); retried in ${SERVICE_ACCOUNT_RETRY_MS / 1000} s`;
+                logger.error({ event: 'service_account_refused', dc: dc.label, outcome }, message);
+                throw new AgentError(AGENT_ERROR_CODES.SERVICE_ACCOUNT, message, { cause: error });
               }
               return c;
             },
