@@ -151,6 +151,10 @@ export class DirectoryConnection {
   }
 
   #watch(socket: net.Socket): void {
+    // Until ldapts attaches its own handlers (on the first request) an idle socket's error must not go unhandled.
+    socket.on('error', () => {
+      this.broken = true;
+    });
     socket.once('close', () => {
       this.broken = true;
     });
