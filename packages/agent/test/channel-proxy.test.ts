@@ -44,9 +44,7 @@ describe('CONNECT tunnel', () => {
         timeoutMs: 5000,
       });
       socket.write('hello');
-      const [data] = (await Promise.race([new Promise((resolve) => socket.once('data', (d) => resolve([d])))])) as [
-        Buffer,
-      ];
+      const data = await new Promise<Buffer>((resolve) => socket.once('data', resolve));
       assert.equal(data.toString(), 'hello');
       socket.destroy();
       assert.deepEqual(proxy.tunnels, [`127.0.0.1:${port}`]);
