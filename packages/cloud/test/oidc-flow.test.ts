@@ -139,7 +139,8 @@ describe('OIDC provider of a tenant', () => {
       expectedState: first.pending.state,
       expectedNonce: first.pending.nonce,
     });
-    const again = await authorizationRequest(config);
+    // The second request also asks for a scope the first did not: the first-party grant grows, still no page.
+    const again = await authorizationRequest(config, { scope: 'openid profile email groups' });
     const back = await first.session.follow(again.url.href, h.baseUrl);
     assert.ok(back.location?.startsWith(REDIRECT_URI), 'no sign-in page the second time');
     const t2 = await oidc.authorizationCodeGrant(config, new URL(back.location!), {
@@ -148,6 +149,12 @@ describe('OIDC provider of a tenant', () => {
       expectedNonce: again.nonce,
     });
     assert.equal(t2.claims()?.sub, t1.claims()?.sub);
+    assert.equal(t1.claims()?.groups, undefined);
+    assert.ok(Array.isArray(t2.claims()?.groups));
+    // A third request with nothing new reuses the grant unchanged.
+    const third = await authorizationRequest(config, { scope: 'openid profile' });
+    const back3 = await first.session.follow(third.url.href, h.baseUrl);
+    assert.ok(back3.location?.startsWith(REDIRECT_URI));
   });
 
   test('groups are released only with the groups scope', async () => {

@@ -109,9 +109,16 @@ export function buildProviderConfiguration(
       if (!registered || !isFirstParty(registered)) return grant;
       // First-party clients skip consent: grant exactly what this request asks for (openid-connect scopes and
       // requested claims), so later requests with more scopes do not stop at a consent page either.
-      grant ??= new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId! });
-      grant.addOIDCScope([...ctx.oidc.requestParamOIDCScopes]);
+      const scopes = [...ctx.oidc.requestParamOIDCScopes];
       const claims = [...ctx.oidc.requestParamClaims];
+      if (grant) {
+        // An SSO sign-in that asks for nothing new reuses the grant as it is (no write).
+        const granted = new Set(grant.getOIDCScope().split(' '));
+        const grantedClaims = new Set(grant.getOIDCClaims());
+        if (scopes.every((s) => granted.has(s)) && claims.every((c) => grantedClaims.has(c))) return grant;
+      }
+      grant ??= new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId! });
+      grant.addOIDCScope(scopes);
       if (claims.length > 0) grant.addOIDCClaims(claims);
       await grant.save();
       return grant;

@@ -54,7 +54,9 @@ export function createInteractionStateStore(db: Kysely<Database>): InteractionSt
       await adapterFor(tenantId).upsert(uid, { ...state }, Math.max(1, Math.floor(expiresInSeconds)));
     },
     async clear(tenantId, uid) {
-      await adapterFor(tenantId).destroy(uid);
+      // Most interactions never had a state: a read by primary key is far cheaper than a write (a commit).
+      const adapter = adapterFor(tenantId);
+      if (await adapter.find(uid)) await adapter.destroy(uid);
     },
   };
 }
