@@ -23,6 +23,7 @@ import {
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { backoffDelay } from './backoff.ts';
+import { sendCorked } from './corked-send.ts';
 import { openProxyTunnel, proxyFromEnvironment } from './proxy-tunnel.ts';
 
 export type ChannelRequestFrame = ValidateRequestFrame | ChangePasswordRequestFrame;
@@ -120,7 +121,7 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
   }
 
   function send(link: Link, frame: Frame): void {
-    if (link.ws.readyState === WebSocket.OPEN) link.ws.send(encodeFrame(frame));
+    if (link.ws.readyState === WebSocket.OPEN) sendCorked(link.ws, encodeFrame(frame));
   }
 
   function grant(link: Link, credits: number): void {

@@ -17,6 +17,7 @@ import {
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { AgentSession, Dispatcher } from '../dispatch/index.ts';
+import { sendCorked } from './corked-send.ts';
 import type { AgentIdentity, ChannelAnswer, ChannelRequest } from './types.ts';
 
 export interface AgentConnectionOptions {
@@ -69,7 +70,7 @@ export class AgentConnection {
 
   send(frame: CloudFrame): void {
     if (this.#closed) return;
-    this.#ws.send(encodeFrame(frame));
+    sendCorked(this.#ws, encodeFrame(frame));
   }
 
   /** Heartbeat tick: close a silent connection, else ping it. */
