@@ -192,4 +192,27 @@ describe('sign-in in Chromium', () => {
       await down.close();
     }
   });
+
+  test('with MFA required, the authenticator set-up page shows a scannable QR code and the key', async () => {
+    const h2 = await startHarness({
+      verifier: adv.verifier,
+      tenantSettings: { protection: { mfa: { mode: 'required' } } },
+    });
+    try {
+      const { clientId, clientSecret } = await h2.createClient({ redirectUris: [redirectUri] });
+      const c2 = await discoverRp(h2, clientId, clientSecret);
+      await browser.context.clearCookies();
+      const page = await browser.context.newPage();
+      await page.goto((await authorizationRequest(c2, { redirectUri })).url.href);
+      await submit(page, adv.ad.users.normal.upn, adv.ad.users.normal.password);
+      assert.equal(await heading(page), 'Set up your authenticator app');
+      const qr = await page.locator('.qr svg').boundingBox();
+      assert.ok(qr && qr.width >= 150 && qr.height >= 150, `QR code box ${JSON.stringify(qr)}`);
+      assert.match(await visibleText(page.locator('#secret')), /^[A-Z2-7]{4}( [A-Z2-7]{1,4})+$/);
+      assert.equal(await page.getByLabel('Code shown by the app').getAttribute('autocomplete'), 'one-time-code');
+      await page.close();
+    } finally {
+      await h2.close();
+    }
+  });
 });

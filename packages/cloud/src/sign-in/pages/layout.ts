@@ -66,4 +66,7 @@ button.secondary{background:#fff;color:#1d4ed8;border:1px solid #1d4ed8;margin-t
 .ref{font-size:.875rem}
 .hint{font-size:.875rem;color:#4b5563;margin:.25rem 0 0}
 ul.scopes{padding-left:1.25rem}
+.qr svg{display:block;width:12rem;height:12rem;margin:.5rem auto}
+ul.codes{list-style:none;padding:0;display:grid;grid-template-columns:repeat(2,1fr);gap:.25rem .75rem;font-size:1.05rem}
+code{font-family:ui-monospace,Menlo,Consolas,monospace;overflow-wrap:anywhere}
 `;
