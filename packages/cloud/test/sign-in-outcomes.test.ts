@@ -382,6 +382,27 @@ describe('infrastructure failures and rate limits', () => {
     }
   });
 
+  test('a verifier that never answers: the page says so at the deadline (directory_timeout), never a hang', async () => {
+    const hanging: CredentialVerifier = {
+      verifyPassword: () => new Promise(() => {}),
+      changePassword: () => new Promise(() => {}),
+    };
+    const h6 = await startHarness({ verifier: hanging, oidc: { verifyTimeoutMs: 300 } });
+    try {
+      const { clientId, clientSecret } = await h6.createClient();
+      const c6 = await discoverRp(h6, clientId, clientSecret);
+      const session = new HttpSession(h6.fetch);
+      const page = await openSignIn(h6, session, (await authorizationRequest(c6)).url);
+      const result = await submitSignIn(h6, session, page, adv.ad.users.normal.upn, 'Any-Pass-1');
+      assert.equal(result.status, 503);
+      assert.ok(alertText(result).includes(UNREACHABLE));
+      const logged = h6.logs.map((l) => JSON.parse(l)).find((l) => l.event === 'sign_in');
+      assert.equal(logged?.outcome, 'directory_timeout');
+    } finally {
+      await h6.close();
+    }
+  });
+
   test('per-address limit: 429 with Retry-After', async () => {
     const h3 = await startHarness({
       verifier: adv.verifier,

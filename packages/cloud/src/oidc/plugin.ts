@@ -29,6 +29,8 @@ export interface OidcPluginOptions {
   readonly mfa?: MfaService | false;
   /** The sign-in log; default: records in the store (sign-in-log/). `false` turns it off. */
   readonly recorder?: SignInRecorder | false;
+  /** Deadline of one password check; default 20 s, or less to stay 5 s inside the server's request timeout. */
+  readonly verifyTimeoutMs?: number;
   /** Expired artefacts are deleted this often; default 10 minutes. */
   readonly sweepIntervalMs?: number;
   /** Called with the registry once built (admin key rotation, tests). */
@@ -73,6 +75,10 @@ export function oidcPlugin(options: OidcPluginOptions = {}): CloudPlugin {
           logger: ctx.logger,
           metricsRegistry: ctx.metrics.registry,
           // Secure defaults: per-address/per-tenant rate limits and per-username smart lockout (protection/).
+          // The verifier's deadline stays inside the request timeout, so a slow directory gets the "could not reach"
+          // page with a reference instead of a dropped connection (Entra PTA waits about 20 s).
+          verifyTimeoutMs:
+            options.verifyTimeoutMs ?? Math.max(1000, Math.min(20_000, ctx.config.requestTimeoutMs - 5000)),
           rateLimiter: options.rateLimiter ?? new SignInRateLimiter(),
           lockout: options.lockout ?? new SmartLockout(),
           mfa:

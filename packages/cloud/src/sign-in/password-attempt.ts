@@ -43,6 +43,29 @@ export type AttemptResult =
       readonly timings?: Readonly<Record<string, number>>;
     };
 
+/**
+ * Runs a verifier call with a deadline: the signal asks the verifier to stop, and the page does not wait past the
+ * deadline even if a verifier ignores the signal (the answer is then directory_timeout, never a wrong password).
+ */
+async function withDeadline<T extends { outcome: Outcome }>(
+  timeoutMs: number,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T | { outcome: 'directory_timeout' }> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<{ outcome: 'directory_timeout' }>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort(new Error('sign-in deadline reached'));
+      resolve({ outcome: 'directory_timeout' });
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([call(controller.signal), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function lockoutSubject(ctx: AttemptContext) {
   return {
     tenantId: ctx.tenant.id,
@@ -92,13 +115,15 @@ export async function checkPassword(deps: AttemptDeps, ctx: AttemptContext, pass
   }
   let result: VerifyPasswordResult;
   try {
-    result = await deps.verifier.verifyPassword({
-      tenantId: ctx.tenant.id,
-      username: ctx.username,
-      password,
-      correlationId: ctx.correlationId,
-      signal: AbortSignal.timeout(deps.timeoutMs),
-    });
+    result = await withDeadline(deps.timeoutMs, (signal) =>
+      deps.verifier.verifyPassword({
+        tenantId: ctx.tenant.id,
+        username: ctx.username,
+        password,
+        correlationId: ctx.correlationId,
+        signal,
+      }),
+    );
   } catch (error) {
     deps.logger.error({ err: error, correlationId: ctx.correlationId }, 'credential verifier failed');
     result = { outcome: 'directory_error' };
@@ -145,14 +170,16 @@ export async function changePassword(
   if (gate?.locked) return { locked: true, retryAfterSeconds: gate.retryAfterSeconds };
   let outcome: Outcome;
   try {
-    ({ outcome } = await deps.verifier.changePassword({
-      tenantId: ctx.tenant.id,
-      username: ctx.username,
-      oldPassword,
-      newPassword,
-      correlationId: ctx.correlationId,
-      signal: AbortSignal.timeout(deps.timeoutMs),
-    }));
+    ({ outcome } = await withDeadline(deps.timeoutMs, (signal) =>
+      deps.verifier.changePassword({
+        tenantId: ctx.tenant.id,
+        username: ctx.username,
+        oldPassword,
+        newPassword,
+        correlationId: ctx.correlationId,
+        signal,
+      }),
+    ));
   } catch (error) {
     deps.logger.error({ err: error, correlationId: ctx.correlationId }, 'credential verifier failed (change)');
     outcome = 'directory_error';

@@ -82,7 +82,7 @@ export interface SignInRoutesOptions {
   readonly mfa?: MfaService;
   /** The sign-in log (one record per step); best effort, never fails a sign-in. */
   readonly recorder?: SignInRecorder;
-  /** Deadline for one verifier call; default 30 s (the agent channel has its own, shorter, budget). */
+  /** Deadline for one verifier call; default 20 s (keep it below the server's request timeout). */
   readonly verifyTimeoutMs?: number;
 }
 
@@ -124,7 +124,7 @@ export async function signInRoutes(app: FastifyInstance, options: SignInRoutesOp
     lockout,
     metrics,
     logger: log,
-    timeoutMs: options.verifyTimeoutMs ?? 30_000,
+    timeoutMs: options.verifyTimeoutMs ?? 20_000,
   };
 
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody);
