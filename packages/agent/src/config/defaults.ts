@@ -22,8 +22,9 @@ export const DEFAULTS = {
   overallTimeoutMs: 10000,
   /** Open connections per DC for user binds (re-bound for each attempt). */
   userPoolSize: 8,
-  /** Open connections per DC for the service account (searches, attributes, password change). */
-  servicePoolSize: 2,
+  /** Open connections per DC for the service account (searches, attributes, password change). Every ok sign-in
+   * needs one search on it, so it should not be much smaller than the user pool. */
+  servicePoolSize: 4,
   /** Close a pooled connection idle this long: well below AD's MaxConnIdleTime (900 s), so the DC never drops it
    * under us. */
   idleTimeoutMs: 120000,
