@@ -58,6 +58,8 @@ async function handle(m: { cmd: string } & Record<string, unknown>): Promise<unk
         dcs: [{ url: target.ldapsUrl, serverName: target.servername }],
         baseDn: target.baseDn,
         tls: { mode: 'ldaps', caFile },
+        // As many connections as the raw-bind baseline of e2e-ad.bench.ts uses at its highest concurrency (16).
+        pool: { userBindsPerDc: 16 },
       },
       cloud: { proxy: false, maxInFlight: m.maxInFlight as number },
       health: { port: false },

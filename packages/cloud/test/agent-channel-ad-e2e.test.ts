@@ -72,6 +72,10 @@ describe('sign-in through the agent channel to the AD test bed', () => {
   const verify = (username: string, password: string) =>
     stack.channel.verifier.verifyPassword({ tenantId: stack.tenant.id, username, password, correlationId: 'ad-e2e' });
 
+  test('the channel logs through the app logger (so the no-password checks below see its lines)', () => {
+    assert.ok(logs.some((l) => l.includes('"component":"agent-gateway"') && l.includes('"msg":"agent connected"')));
+  });
+
   test('every account state gives its outcome through cloud, queue, agent and DC', async () => {
     for (const user of Object.values(tb.users)) {
       const r = await verify(user.upn, user.password);

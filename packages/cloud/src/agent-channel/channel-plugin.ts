@@ -10,10 +10,10 @@
  */
 import type { Server as HttpServer } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { pino } from 'pino';
 import { Counter, Gauge } from 'prom-client';
 import type { CloudPlugin } from '../context.ts';
 import { type AgentGateway, type AuthenticateAgent, createAgentGateway } from './gateway/index.ts';
+import { createLateLogger } from './late-logger.ts';
 import { getAgentRegistry } from './registration/agent-identity-plugin.ts';
 import { domainsForAgent } from './routing/index.ts';
 import { agentCheckRoute } from './verifier/agent-check-route.ts';
@@ -43,7 +43,7 @@ export function createAgentChannel(options: AgentChannelOptions = {}): AgentChan
     code: 'unauthorized',
     reason: 'the cloud is starting: retry',
   });
-  let logger = pino({ level: 'silent' });
+  const late = createLateLogger();
   let onSettled: ((status: string) => void) | undefined;
   let onRejected: ((reason: string) => void) | undefined;
   let recordActivity:
@@ -51,9 +51,7 @@ export function createAgentChannel(options: AgentChannelOptions = {}): AgentChan
     | undefined;
   const gateway = createAgentGateway({
     authenticate: (socket) => authenticate(socket),
-    get logger() {
-      return logger;
-    },
+    logger: late.logger,
     ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
     ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
     onActivity: (batch) => recordActivity?.(batch),
@@ -62,9 +60,7 @@ export function createAgentChannel(options: AgentChannelOptions = {}): AgentChan
   });
   const verifier = createChannelVerifier({
     gateway,
-    get logger() {
-      return logger;
-    },
+    logger: late.logger,
     ...(options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs }),
     onResult: (_kind, status) => onSettled?.(status),
   });
@@ -72,7 +68,7 @@ export function createAgentChannel(options: AgentChannelOptions = {}): AgentChan
   const plugin: CloudPlugin = {
     name: 'agent-channel',
     async register(app, ctx) {
-      logger = ctx.logger;
+      late.bind(ctx.logger);
       const registry = getAgentRegistry(ctx);
       authenticate = async (socket: TLSSocket) => {
         const result = await registry.authenticateAgentSocket(socket);
