@@ -54,7 +54,10 @@ export async function startChannelCloud(
     { tenantId: string; key: EnvelopePublicKey; domains?: Set<string>; revoked: boolean }
   >();
   const logs: Record<string, unknown>[] = [];
-  const logger = pino({ level: process.env.OPENPTA_TEST_LOG_LEVEL ?? 'debug' }, { write: (line: string) => logs.push(JSON.parse(line)) });
+  const logger = pino(
+    { level: process.env.OPENPTA_TEST_LOG_LEVEL ?? 'debug' },
+    { write: (line: string) => logs.push(JSON.parse(line)) },
+  );
   const activity: AgentActivity[] = [];
   const authenticate: AuthenticateAgent = async (socket: TLSSocket) => {
     if (!socket.authorized) {
