@@ -12,6 +12,7 @@ process.send?.({
   password: 'Alice-Pass-1',
 });
 process.on('message', (m: { cmd?: string; latencyMs?: number }) => {
+  if (m.cmd === 'cpu') process.send?.({ cpu: process.cpuUsage() });
   if (m.cmd === 'stop') void directory.close().then(() => process.exit(0));
   if (m.cmd === 'latency') directory.faults.setLatency(m.latencyMs ?? 0);
 });

@@ -36,7 +36,11 @@ export interface AgentProcess {
 }
 
 /** Starts the trial directory in its own process (the third process of the deployment). */
-export async function startDirectoryProcess(): Promise<{ directory: BenchDirectory; stop(): Promise<void> }> {
+export async function startDirectoryProcess(): Promise<{
+  directory: BenchDirectory;
+  cpuMicros(): Promise<number>;
+  stop(): Promise<void>;
+}> {
   const child = fork(join(import.meta.dirname, 'e2e-directory-process.ts'), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -46,6 +50,14 @@ export async function startDirectoryProcess(): Promise<{ directory: BenchDirecto
   });
   return {
     directory,
+    cpuMicros: () =>
+      new Promise((resolve) => {
+        child.once('message', (m) => {
+          const u = (m as { cpu: NodeJS.CpuUsage }).cpu;
+          resolve(u.user + u.system);
+        });
+        child.send({ cmd: 'cpu' });
+      }),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));

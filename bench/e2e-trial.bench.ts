@@ -30,8 +30,10 @@ try {
   const e2e: LoadResult[] = [];
   const direct: LoadResult[] = [];
   const agentCpuPerOp: number[] = [];
+  const directoryCpuPerOp: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const agentCpuBefore = await agentProcess.cpuMicros();
+    const directoryCpuBefore = await trial.cpuMicros();
     e2e.push(
       await closedLoop(concurrency, seconds, async () => {
         const res = await cloud.verifier.verifyPassword({
@@ -45,6 +47,7 @@ try {
     );
     agentCpuPerOp.push((await agentProcess.cpuMicros()) - agentCpuBefore);
     agentCpuPerOp[r] = agentCpuPerOp[r]! / e2e[r]!.ops;
+    directoryCpuPerOp.push(((await trial.cpuMicros()) - directoryCpuBefore) / e2e[r]!.ops);
     direct.push(await agentProcess.directLoad(concurrency, seconds));
   }
   const e = best(e2e);
@@ -54,8 +57,15 @@ try {
   console.log(formatLoad('cloud -> channel -> agent -> directory', e));
   console.log(`ratio e2e / agent alone:   ${(e.perSecond / d.perSecond).toFixed(2)}`);
   console.log(`ratio e2e / target ${TARGET}/s: ${(e.perSecond / TARGET).toFixed(2)}`);
+  const cloudUs = e.cpuUsPerOp;
+  const agentUs = Math.min(...agentCpuPerOp);
+  const directoryUs = Math.min(...directoryCpuPerOp);
   console.log(
-    `CPU per e2e validation: cloud ${e.cpuUsPerOp.toFixed(0)} us, agent ${Math.min(...agentCpuPerOp).toFixed(0)} us`,
+    `CPU per e2e validation: cloud ${cloudUs.toFixed(0)} us, agent ${agentUs.toFixed(0)} us, trial directory ${directoryUs.toFixed(0)} us`,
+  );
+  const capacity = 2_000_000 / (cloudUs + agentUs + directoryUs);
+  console.log(
+    `CPU-bound capacity of the 2 cores for the whole chain: ${capacity.toFixed(0)}/s (ratio to target ${(capacity / TARGET).toFixed(2)}); the cloud's share alone on one core: ${(1_000_000 / cloudUs).toFixed(0)}/s`,
   );
   console.log(`CPU per validation, agent validator alone (agent process): ${d.cpuUsPerOp.toFixed(0)} us`);
   console.log(
