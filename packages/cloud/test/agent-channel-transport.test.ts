@@ -463,4 +463,29 @@ describe('agent channel over mutual TLS', () => {
       await draining.close();
     }
   });
+
+  test('reconnect elsewhere: a draining node sends its agents to another node, which then serves them', async () => {
+    const nodeA = await startChannelCloud({ requestTimeoutMs: 5000 });
+    const nodeB = await startChannelCloud({ requestTimeoutMs: 5000, sameCloudAs: nodeA });
+    try {
+      const reg = await nodeA.registerAgent('a-move', 'tenant-move');
+      const agent = startTestAgent({ url: nodeA.url, ca: nodeA.pki.caCert, agent: reg, directory });
+      await agent.client.whenConnected();
+      assert.equal(nodeA.gateway.connectionCount(), 1);
+      await nodeA.gateway.drain({ url: nodeB.url, delayMs: 0, timeoutMs: 5000 });
+      await until(() => nodeB.gateway.connectionCount() === 1, 'agent on node B');
+      assert.equal(nodeA.gateway.connectionCount(), 0);
+      const r = await nodeB.verifier.verifyPassword({
+        tenantId: 'tenant-move',
+        username: 'alice@corp.example.test',
+        password: PASSWORD,
+        correlationId: cid(),
+      });
+      assert.deepEqual([r.outcome, r.agentId], ['ok', 'a-move']);
+      await agent.stop();
+    } finally {
+      await nodeB.close();
+      await nodeA.close();
+    }
+  });
 });

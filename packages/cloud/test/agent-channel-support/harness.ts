@@ -31,7 +31,14 @@ export interface RegisteredTestAgent {
   readonly envelopeKeys: EnvelopeKeyPair;
 }
 
+type AgentRegistryMap = Map<
+  string,
+  { tenantId: string; key: EnvelopePublicKey; domains?: Set<string>; revoked: boolean }
+>;
+
 export interface ChannelCloud {
+  /** The in-memory agent registry (shared by nodes started with sameCloudAs). */
+  readonly registry: AgentRegistryMap;
   readonly url: string;
   readonly port: number;
   readonly pki: TestPki;
@@ -46,13 +53,18 @@ export interface ChannelCloud {
 }
 
 export async function startChannelCloud(
-  options: { requestTimeoutMs?: number; heartbeatIntervalMs?: number; helloTimeoutMs?: number } = {},
+  options: {
+    requestTimeoutMs?: number;
+    heartbeatIntervalMs?: number;
+    helloTimeoutMs?: number;
+    /** Another node of the same cloud: share its PKI and agent registry (reconnect-elsewhere tests). */
+    sameCloudAs?: ChannelCloud;
+  } = {},
 ): Promise<ChannelCloud> {
-  const pki = await createTestPki();
-  const registry = new Map<
-    string,
-    { tenantId: string; key: EnvelopePublicKey; domains?: Set<string>; revoked: boolean }
-  >();
+  const pki = options.sameCloudAs?.pki ?? (await createTestPki());
+  const registry: AgentRegistryMap =
+    options.sameCloudAs?.registry ??
+    new Map<string, { tenantId: string; key: EnvelopePublicKey; domains?: Set<string>; revoked: boolean }>();
   const logs: Record<string, unknown>[] = [];
   const logger = pino(
     { level: process.env.OPENPTA_TEST_LOG_LEVEL ?? 'debug' },
@@ -102,6 +114,7 @@ export async function startChannelCloud(
     ...(options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs }),
   });
   return {
+    registry,
     url: `wss://127.0.0.1:${port}${AGENT_CONNECT_PATH}`,
     port,
     pki,
