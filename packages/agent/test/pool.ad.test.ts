@@ -97,7 +97,10 @@ test('the sweep closes connections idle longer than idleTimeoutMs', async () => 
 });
 
 test('concurrent validations share a bounded pool', async () => {
-  const v = validatorFor(ad, throughProxy({ pool: { userBindsPerDc: 2 }, attributes: { groups: 'none' } }));
+  const v = validatorFor(
+    ad,
+    throughProxy({ pool: { userBindsPerDc: 2, servicePerDc: 2 }, attributes: { groups: 'none' } }),
+  );
   try {
     const before = proxy.accepted();
     const results = await Promise.all(
