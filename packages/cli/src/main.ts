@@ -5,10 +5,10 @@
  */
 import { Command } from 'commander';
 import { registerAdmin } from './commands/admin.ts';
+import { registerAdminAgents } from './commands/admin-agents.ts';
 import { registerAdminSignins } from './commands/admin-signins.ts';
 import { registerAdminTenantSettings } from './commands/admin-tenant-settings.ts';
 import { registerAdminUserMfa } from './commands/admin-user-mfa.ts';
-import { registerAdminAgents } from './commands/admin-agents.ts';
 import { registerAgentCheck } from './commands/agent-check.ts';
 import { registerAgentRegister } from './commands/agent-register.ts';
 import { registerAgentRun } from './commands/agent-run.ts';
