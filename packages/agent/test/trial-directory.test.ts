@@ -84,6 +84,41 @@ describe('answers like AD', () => {
   });
 });
 
+describe('idle connections closed by the DC (MaxConnIdleTime)', () => {
+  test('the pool notices the close and the next sign-in succeeds on a new connection', async () => {
+    const idle = await startTrialDirectory({
+      usersFile: DEMO_USERS_FILE,
+      logger: pino({ level: 'silent' }),
+      idleTimeoutMs: 200,
+    });
+    const idleCa = join(dir, 'idle-ca.pem');
+    writeFileSync(idleCa, idle.caPem!);
+    const v = validator({
+      dcs: [{ url: idle.ldapsUrl, serverName: idle.hostname }],
+      tls: { caFile: idleCa },
+      pool: { healthCheckIntervalMs: 100 },
+    });
+    try {
+      assert.equal((await v.validate('alice@corp.example.test', 'Alice-Pass-1')).outcome, 'ok');
+      // Wait until the DC has closed the idle connections and the pool has noticed (sweep or socket close).
+      for (let i = 0; i < 100; i++) {
+        const pools = (await v.health()).dcs[0]!.pools;
+        if (pools.user!.discarded > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.ok((await v.health()).dcs[0]!.pools.user!.discarded > 0, 'the health sweep dropped the closed connection');
+      const before = await counter(v, USER_BINDS);
+      assert.equal((await v.validate('alice@corp.example.test', 'Alice-Pass-1')).outcome, 'ok');
+      assert.equal(await counter(v, USER_BINDS), before + 1);
+      const stats = (await v.health()).dcs[0]!.pools.user!;
+      assert.ok(stats.opened >= 2, `a new user connection was opened (${stats.opened})`);
+    } finally {
+      await v.close();
+      await idle.close();
+    }
+  });
+});
+
 describe('faults', () => {
   test('latency above the operation timeout -> directory_timeout', async () => {
     const v = validator({ timeouts: { operationMs: 200 } });
