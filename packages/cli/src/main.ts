@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { registerAdmin } from './commands/admin.ts';
 import { registerAdminAgents } from './commands/admin-agents.ts';
 import { registerAdminSignins } from './commands/admin-signins.ts';
+import { registerAdminTenantKeys } from './commands/admin-tenant-keys.ts';
 import { registerAdminTenantSettings } from './commands/admin-tenant-settings.ts';
 import { registerAdminUserMfa } from './commands/admin-user-mfa.ts';
 import { registerAgentCheck } from './commands/agent-check.ts';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerAdmin(program);
   registerAdminTenantSettings(program);
+  registerAdminTenantKeys(program);
   registerAdminUserMfa(program);
   registerAdminSignins(program);
   registerAdminAgents(program);

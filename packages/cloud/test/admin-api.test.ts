@@ -97,6 +97,13 @@ test('clients and users: create, list; the secret is shown once and never audite
     (await t.admin('POST', `${API}/tenants/nobody/clients`, { redirectUris: ['https://a.example/cb'] })).status,
     404,
   );
+  // Client settings are strict: an unknown key (a typo) is refused instead of silently doing nothing.
+  const typo = await t.admin('POST', `${API}/tenants/contoso/clients`, {
+    redirectUris: ['https://app.example/cb'],
+    settings: { firstparty: false },
+  });
+  assert.equal(typo.status, 400);
+  assert.match(typo.json.message, /settings: Unrecognized key: "firstparty"/);
 
   const tenant = (await t.cloud.ctx.services.tenants.getByName('contoso'))!;
   await t.cloud.ctx.services.users.upsertFromDirectory(tenant.id, {

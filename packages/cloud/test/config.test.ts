@@ -59,6 +59,15 @@ test('invalid settings: every issue names the field, the problem and where to se
   assert.match(byField.databaseUrl!, /sqlite:.*postgres:\/\/.*--database-url/);
 });
 
+test('publicUrl with a path prefix is refused with what to do instead (issuers and routes live at the root)', () => {
+  const issues = issuesOf(() => loadCloudConfig({ env: { OPENPTA_PUBLIC_URL: 'https://example.test/idp' } }));
+  assert.equal(issues.length, 1);
+  assert.equal(issues[0]!.field, 'publicUrl');
+  assert.match(issues[0]!.message, /without a path.*\/idp is not supported.*own host name.*OPENPTA_PUBLIC_URL/);
+  const root = loadCloudConfig({ env: { OPENPTA_PUBLIC_URL: 'https://example.test/' } });
+  assert.equal(root.publicUrl, 'https://example.test');
+});
+
 test('TLS: a certificate without its key (or the reverse) is refused', () => {
   const issues = issuesOf(() => loadCloudConfig({ env: { OPENPTA_TLS_CERT_FILE: '/etc/openpta/cert.pem' } }));
   assert.equal(issues[0]?.field, 'tls.keyFile');

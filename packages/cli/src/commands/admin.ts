@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { AdminApiError, adminRequest } from './admin-client.ts';
 import { type AdminGlobalOptions, resolveAdminConnection } from './admin-connection.ts';
@@ -75,22 +76,42 @@ export function registerAdmin(program: Command, out: Out = (t) => process.stdout
   const client = admin.command('client').description('OIDC clients (relying parties) of a tenant');
   client
     .command('create')
-    .description('register an OIDC client; prints client_id and, for confidential clients, the secret (shown once)')
+    .description('register an OIDC client; prints client_id and, for client-secret methods, the secret (shown once)')
     .requiredOption('--tenant <name>', 'tenant name')
     .requiredOption('--redirect-uri <uri>', 'allowed redirect URI; repeat for more', collect)
     .option('--public', 'public client (SPA/native app): no secret, PKCE required')
     .option('--name <text>', 'client display name')
-    .action(async (opts: { tenant: string; redirectUri: string[]; public?: boolean; name?: string }, cmd: Command) => {
+    .option('--post-logout-redirect-uri <uri>', 'where RP-initiated logout may return; repeat for more', collect)
+    .addOption(
+      new Option('--auth-method <method>', 'token endpoint authentication (default client_secret_basic)').choices([
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+      ]),
+    )
+    .option('--jwks-file <file>', "the client's public JWK Set (or one JWK) as JSON, for private_key_jwt")
+    .option('--third-party', 'not first-party: users see a consent page before the application gets their data')
+    .action(async (opts: ClientCreateOptions, cmd: Command) => {
       const c = await call(cmd, 'POST', `${API}/tenants/${encodeURIComponent(opts.tenant)}/clients`, {
         redirectUris: opts.redirectUri,
         public: opts.public === true,
         ...(opts.name ? { name: opts.name } : {}),
+        ...clientSettingsFrom(opts),
       });
       const { clientId, clientSecret, ...rest } = c;
       const view = { client_id: clientId, client_secret: clientSecret, ...rest };
       show(cmd, view, () =>
         [
-          fields(view, ['client_id', 'client_secret', 'tenant', 'redirectUris', 'public']),
+          fields(view, [
+            'client_id',
+            'client_secret',
+            'tenant',
+            'redirectUris',
+            'public',
+            'tokenEndpointAuthMethod',
+            'postLogoutRedirectUris',
+            'firstParty',
+          ]),
           c.clientSecret ? 'The client secret is shown only now: store it in the application.' : '',
         ]
           .filter(Boolean)
@@ -131,6 +152,42 @@ export function registerAdmin(program: Command, out: Out = (t) => process.stdout
       };
       show(cmd, events, () => table(events, ['time', 'actor', 'action', 'target']));
     });
+}
+
+interface ClientCreateOptions {
+  tenant: string;
+  redirectUri: string[];
+  public?: boolean;
+  name?: string;
+  postLogoutRedirectUri?: string[];
+  authMethod?: string;
+  jwksFile?: string;
+  thirdParty?: boolean;
+}
+
+/** The client's `settings` for the admin API (validated there: one source of truth). */
+function clientSettingsFrom(opts: ClientCreateOptions): { settings?: Json } {
+  const settings: Json = {};
+  if (opts.authMethod) settings.tokenEndpointAuthMethod = opts.authMethod;
+  if (opts.jwksFile) settings.jwks = readJwks(opts.jwksFile);
+  if (opts.postLogoutRedirectUri) settings.postLogoutRedirectUris = opts.postLogoutRedirectUri;
+  if (opts.thirdParty) settings.firstParty = false;
+  return Object.keys(settings).length > 0 ? { settings } : {};
+}
+
+/** A JWK Set ({"keys": [...]}, RFC 7517 section 5) or a single JWK, which is wrapped into a set. */
+function readJwks(file: string): Json {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? 'it is not JSON' : 'it cannot be read';
+    throw new Error(`--jwks-file ${file}: ${reason}; pass the client's public JWK Set as JSON`);
+  }
+  if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+    return 'keys' in parsed ? (parsed as Json) : { keys: [parsed] };
+  }
+  throw new Error(`--jwks-file ${file}: expected a JSON object (a JWK Set or one JWK)`);
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
 import { CloudError, notFound } from '../errors.ts';
 import type { OidcClient } from '../tenants/client-service.ts';
+import { clientSettingsInputSchema, readClientSettings } from '../tenants/client-settings.ts';
 import { createTenantInputSchema, type Tenant } from '../tenants/tenant-service.ts';
 import { domainSchema, redirectUriSchema } from '../tenants/validation.ts';
 import { verifyAdminToken } from './admin-token.ts';
@@ -21,8 +22,14 @@ const createClientBodySchema = z
     name: z.string().trim().min(1).max(200).optional(),
     redirectUris: z.array(redirectUriSchema).min(1, 'a client needs at least one redirect URI').max(50),
     public: z.boolean().default(false),
+    /** tokenEndpointAuthMethod, jwks, postLogoutRedirectUris, firstParty (tenants/client-settings.ts). */
+    settings: clientSettingsInputSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((body) => !(body.public && body.settings?.tokenEndpointAuthMethod), {
+    path: ['settings', 'tokenEndpointAuthMethod'],
+    message: 'a public client authenticates with PKCE only (method none): drop tokenEndpointAuthMethod or public',
+  });
 const addDomainBodySchema = z.object({ domain: domainSchema }).strict();
 const nameParamsSchema = z.object({ name: z.string().min(1).max(200) });
 const auditQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
@@ -36,19 +43,20 @@ const tenantView = (t: Tenant) => ({
   settings: t.settings,
   createdAt: new Date(t.createdAt).toISOString(),
 });
-const clientView = (c: OidcClient, tenantName: string) => ({
-  clientId: c.clientId,
-  tenant: tenantName,
-  name: c.name,
-  redirectUris: c.redirectUris,
-  public: c.public,
-  tokenEndpointAuthMethod: c.public
-    ? 'none'
-    : typeof c.settings.tokenEndpointAuthMethod === 'string'
-      ? c.settings.tokenEndpointAuthMethod
-      : 'client_secret_basic',
-  createdAt: new Date(c.createdAt).toISOString(),
-});
+const clientView = (c: OidcClient, tenantName: string) => {
+  const settings = readClientSettings(c.settings);
+  return {
+    clientId: c.clientId,
+    tenant: tenantName,
+    name: c.name,
+    redirectUris: c.redirectUris,
+    public: c.public,
+    tokenEndpointAuthMethod: c.public ? 'none' : (settings.tokenEndpointAuthMethod ?? 'client_secret_basic'),
+    postLogoutRedirectUris: settings.postLogoutRedirectUris ?? [],
+    firstParty: settings.firstParty !== false,
+    createdAt: new Date(c.createdAt).toISOString(),
+  };
+};
 
 /**
  * The admin API: bearer token (RFC 6750) on every route; JSON in and out; every change writes an audit event.
@@ -118,6 +126,8 @@ export async function adminRoutes(app: FastifyInstance, ctx: CloudContext): Prom
       tenant: tenant.name,
       redirectUris: client.redirectUris,
       public: client.public,
+      // The settings hold only public data (public keys, URIs, flags).
+      settings: body.settings ?? {},
     });
     return reply.code(201).send({ ...clientView(client, tenant.name), clientSecret });
   });

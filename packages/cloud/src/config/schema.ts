@@ -21,6 +21,15 @@ const publicUrlSchema = z
       return false;
     }
   }, 'must be an absolute https:// URL without query or fragment, e.g. https://login.example.com')
+  // Issuers, sign-in routes, cookie paths and the agent channel are served from the root of the origin: a path prefix
+  // would give relying parties issuer URLs that the server does not answer. Refused here rather than half-supported.
+  .refine((value) => {
+    try {
+      return new URL(value).pathname.replace(/\/+$/, '') === '';
+    } catch {
+      return true; // reported by the check above
+    }
+  }, 'must be an origin without a path (a path prefix such as /idp is not supported): give openpta its own host name, e.g. https://login.example.com, and have a reverse proxy forward that host unchanged')
   .transform((value) => value.replace(/\/+$/, ''));
 
 const databaseUrlSchema = z

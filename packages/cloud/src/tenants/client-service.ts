@@ -70,7 +70,9 @@ export function createClientService({ db, secretBox, now = Date.now }: ClientSer
       if (!tenant) throw notFound('tenant');
       // 128 bits for the id (not a secret, only unique); 256 bits for the secret.
       const clientId = randomBytes(16).toString('base64url');
-      const clientSecret = input.public ? undefined : randomBytes(32).toString('base64url');
+      // A private_key_jwt client proves itself with its key (RFC 7523): a secret would be one more thing to leak.
+      const usesSecret = !input.public && input.settings?.tokenEndpointAuthMethod !== 'private_key_jwt';
+      const clientSecret = usesSecret ? randomBytes(32).toString('base64url') : undefined;
       const time = now();
       const row: OidcClientsTable = {
         client_id: clientId,

@@ -6,6 +6,14 @@ export {
   type OidcClient,
   type OidcClientWithSecret,
 } from './client-service.ts';
+export {
+  type ClientSettings,
+  type ClientSettingsInput,
+  clientSettingsInputSchema,
+  clientSettingsSchema,
+  readClientSettings,
+  TOKEN_ENDPOINT_AUTH_METHODS,
+} from './client-settings.ts';
 export { loadOrCreateDataKey } from './data-key.ts';
 export { issuerFor, TENANT_PATH_PREFIX } from './issuer.ts';
 export { createSecretBox, type SecretBox } from './secret-box.ts';
