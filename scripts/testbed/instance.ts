@@ -10,10 +10,11 @@ import { startDc } from './dc.ts';
 import { type TestbedInfo, writeDescription } from './description.ts';
 import { lockUser } from './directory-admin.ts';
 import { TestbedError } from './errors.ts';
+import { removeDirQuietly, stopGroupSync, waitGroupGone } from './group-cleanup.ts';
 import { claimAddress, releaseAddress, setLockOwner } from './loopback.ts';
 import { assertPrerequisites } from './preflight.ts';
 import { renderSmbConf } from './samba-conf.ts';
-import { killSambaSync, stopSamba } from './samba-process.ts';
+import { stopSamba } from './samba-process.ts';
 import { ensureTemplate, type Progress } from './template.ts';
 import { USERS } from './users.ts';
 
@@ -80,16 +81,23 @@ export async function startInstance(options: StartOptions): Promise<RunningInsta
         if (stopped) return;
         stopped = true;
         await stopSamba(info.pid);
+        // The root process is gone; its workers may still be flushing files into the directory.
+        await waitGroupGone(info.pid, 5_000);
         releaseAddress(ip);
         // 30 MB per instance; OPENPTA_TESTBED_KEEP=1 keeps it (logs in DIR/log) for a post-mortem.
-        if (process.env.OPENPTA_TESTBED_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
+        if (process.env.OPENPTA_TESTBED_KEEP !== '1') removeDirQuietly(dir);
       },
       stopSync() {
+        // Runs in process 'exit' handlers: it must never throw (that would change the exit code of a passing run).
         if (stopped) return;
         stopped = true;
-        killSambaSync(info.pid);
-        releaseAddress(ip);
-        if (process.env.OPENPTA_TESTBED_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
+        try {
+          stopGroupSync(info.pid);
+          releaseAddress(ip);
+        } catch (error) {
+          process.stderr.write(`[ad-testbed] stopping ${ip} at exit: ${String(error)}\n`);
+        }
+        if (process.env.OPENPTA_TESTBED_KEEP !== '1') removeDirQuietly(dir);
       },
     };
   } catch (error) {

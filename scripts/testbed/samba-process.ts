@@ -73,15 +73,6 @@ export async function stopSamba(pid: number, graceMs = 5_000): Promise<void> {
   if (isRunning(pid)) signal('SIGKILL');
 }
 
-/** Synchronous variant for process 'exit' handlers, where nothing asynchronous runs any more. */
-export function killSambaSync(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGTERM');
-  } catch {
-    // already gone
-  }
-}
-
 export function logTail(logFile: string, lines = 15): string {
   if (!existsSync(logFile)) return '(no log)';
   return readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
