@@ -10,4 +10,5 @@ export {
 export * from './frames/index.ts';
 export { INFRASTRUCTURE_FAILURES, isOutcome, OUTCOMES, type Outcome, PASSWORD_PROVEN } from './outcome.ts';
 export * from './registration/index.ts';
+export * from './transport/index.ts';
 export { negotiateProtocolVersion, PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './version.ts';

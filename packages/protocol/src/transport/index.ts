@@ -1,0 +1,1 @@
+export { type Corkable, type CorkableWebSocket, sendCorked } from './corked-send.ts';
