@@ -67,6 +67,11 @@ export interface ChannelClient {
   stop(timeoutMs?: number): Promise<void>;
   /** Drops every connection at once, abandoning in-flight work, and never reconnects (a dying process). */
   abort(): void;
+  /**
+   * Connects anew (e.g. with a renewed certificate) without dropping work: the current connection takes no new
+   * request and closes once its in-flight requests are answered and the new connection is up.
+   */
+  reconnect(reason: string): void;
   readonly state: ChannelState;
   readonly inFlight: number;
   /** The agent and tenant ids the cloud confirmed in welcome (once connected). */
@@ -77,6 +82,11 @@ export interface ChannelClient {
 
 interface Link {
   readonly ws: WebSocket;
+  /** The client certificate this connection presented (a refusal as superseded checks it against the disk). */
+  readonly cert: string;
+  retireTimer: NodeJS.Timeout | undefined;
+  /** Retired and no successor came in time: close as soon as idle. */
+  retireExpired: boolean;
   welcomed: boolean;
   retiring: boolean;
   inFlight: number;
@@ -138,10 +148,9 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
     });
   }
 
-  async function openSocket(url: URL): Promise<WebSocket> {
+  async function openSocket(url: URL, cert: string | Buffer, key: string | Buffer): Promise<WebSocket> {
     const proxy = options.proxyUrl === null ? undefined : (options.proxyUrl ?? proxyFromEnvironment(url));
     const servername = /^[\d.]+$|:/.test(url.hostname) ? undefined : url.hostname;
-    const { cert, key } = options.credentials?.() ?? options;
     const common = {
       handshakeTimeout: connectTimeoutMs,
       maxPayload: MAX_FRAME_BYTES,
@@ -195,14 +204,19 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
     setState('connecting');
     const url = new URL(targetUrl);
     let ws: WebSocket;
+    let credentials: { readonly cert: string | Buffer; readonly key: string | Buffer };
     try {
-      ws = await openSocket(url);
+      credentials = options.credentials?.() ?? options;
+      ws = await openSocket(url, credentials.cert, credentials.key);
     } catch (error) {
       scheduleReconnect(error instanceof Error ? error.message : String(error));
       return;
     }
     const link: Link = {
       ws,
+      cert: String(credentials.cert),
+      retireTimer: undefined,
+      retireExpired: false,
       welcomed: false,
       retiring: false,
       inFlight: 0,
@@ -263,6 +277,7 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
     });
     ws.on('close', (code, reasonBuffer) => {
       clearTimeout(welcomeTimer);
+      clearTimeout(link.retireTimer);
       if (link.watchdog !== undefined) clearInterval(link.watchdog);
       links.delete(link);
       // Requests of a dead connection cannot be answered: stop them before they bind if they have not yet.
@@ -270,7 +285,7 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
       notifyIdle();
       const reason = reasonBuffer.toString('utf8');
       const closeCode = refusal?.closeCode || code;
-      if (TERMINAL_CLOSE_CODES.has(closeCode)) {
+      if (TERMINAL_CLOSE_CODES.has(closeCode) && !(closeCode === CLOSE_CODES.unauthorized && renewedOnDisk(link))) {
         terminal(refusal?.reason || reason || `close code ${closeCode}`);
         return;
       }
@@ -316,8 +331,7 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
         );
         link.watchdog.unref();
         // A previous connection retiring after a reconnect hint: close it once it is idle.
-        for (const l of links)
-          if (l !== link && l.retiring && l.inFlight === 0) l.ws.close(CLOSE_CODES.normal, 'reconnected');
+        for (const l of links) if (l !== link && l.retiring && l.inFlight === 0) closeRetired(l);
         setState('connected');
         for (const w of connectedWaiters.splice(0)) w();
         grant(link, maxInFlight);
@@ -344,15 +358,44 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
     }
   }
 
-  /** Reconnect hint: stop taking work here, connect anew (elsewhere if told), close this one when idle. */
-  function retire(link: Link, url: string | undefined, delayMs: number, reason: string): void {
+  /**
+   * A refusal as unauthorized right after a renewal: the connection presented the certificate that was current when
+   * it started, and the state directory now holds a newer one (the renewal was written meanwhile). Not terminal.
+   */
+  function renewedOnDisk(link: Link): boolean {
+    if (options.credentials === undefined) return false;
+    try {
+      return String(options.credentials().cert) !== link.cert;
+    } catch {
+      return false;
+    }
+  }
+
+  function closeRetired(link: Link): void {
+    clearTimeout(link.retireTimer);
+    link.ws.close(CLOSE_CODES.normal, 'reconnected');
+  }
+
+  /**
+   * Reconnect hint: stop taking work here, connect anew (elsewhere if told), and close this connection once it is
+   * idle and its successor is up (make before break: requests for this agent wait for the new connection rather than
+   * finding none). If no successor comes within the connect timeout, an idle retired connection closes anyway.
+   */
+  function retire(link: Link, url: string | undefined, delayMs: number, reason: string, from = 'cloud'): void {
     if (link.retiring) return;
     link.retiring = true;
-    logger.info({ reason, url, delayMs }, 'the cloud asked this agent to reconnect');
+    logger.info({ reason, url, delayMs, from }, 'reconnecting: this connection takes no new request');
     if (url !== undefined) targetUrl = url;
     if (current === link) current = undefined;
-    if (link.inFlight === 0) link.ws.close(CLOSE_CODES.normal, 'reconnecting');
-    if (stopping) return;
+    if (stopping) {
+      if (link.inFlight === 0) link.ws.close(CLOSE_CODES.normal, 'reconnecting');
+      return;
+    }
+    link.retireTimer = setTimeout(() => {
+      link.retireExpired = true;
+      if (link.inFlight === 0) closeRetired(link);
+    }, delayMs + connectTimeoutMs);
+    link.retireTimer.unref();
     if (retryTimer !== undefined) clearTimeout(retryTimer);
     setState('backoff', `reconnect hint: ${reason}`);
     // Jitter the hint's delay too, so a draining node's agents do not all arrive at the next node at once.
@@ -402,8 +445,9 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
       response.type === 'error' ? response.code : response.outcome,
       performance.now() - started,
     );
-    if (link.retiring && link.inFlight === 0) link.ws.close(CLOSE_CODES.normal, 'reconnected');
-    else grant(link, 1);
+    if (link.retiring && link.inFlight === 0) {
+      if (current?.welcomed === true || stopping || link.retireExpired) closeRetired(link);
+    } else grant(link, 1);
     notifyIdle();
   }
 
@@ -448,6 +492,13 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
       connectedWaiters = [];
       idleWaiters = [];
       setState('stopped');
+    },
+    reconnect(reason) {
+      if (stopping || state === 'terminal') return;
+      const link = current;
+      // Not connected (yet): the next attempt reads the credentials anew anyway.
+      if (link === undefined || !link.welcomed) return;
+      retire(link, undefined, 0, reason, 'agent');
     },
     abort() {
       stopping = true;

@@ -80,6 +80,7 @@ export function scheduleRenewal(options: RenewalScheduleOptions): RenewalSchedul
       await renewNow();
     } catch (error) {
       const reason = error instanceof AgentIdentityError ? (error.reason ?? error.code) : undefined;
+      if (reason === 'CERT_SUPERSEDED' && renewedElsewhere(identity)) return;
       const expired = now() >= identity.certificateNotAfter;
       if (expired || (reason !== undefined && TERMINAL_REASONS.has(reason)) || reason === 'CERTIFICATE_EXPIRED') {
         options.logger.error(
@@ -97,6 +98,21 @@ export function scheduleRenewal(options: RenewalScheduleOptions): RenewalSchedul
       retryDelay = Math.min(retryDelay * 2, retryMax);
       arm(retryAt);
     }
+  }
+
+  /** Another process (`openpta agent renew`) renewed first: take its certificate and schedule from it. */
+  function renewedElsewhere(used: AgentIdentity): boolean {
+    let fresh: AgentIdentity;
+    try {
+      fresh = loadAgentIdentity(options.stateDir, now());
+    } catch {
+      return false;
+    }
+    if (fresh.certificatePem === used.certificatePem) return false;
+    options.logger.info({ agentId: fresh.agentId }, 'the certificate was renewed by another process');
+    options.onRenewed?.(fresh);
+    arm(fresh.renewAfter);
+    return true;
   }
 
   try {

@@ -20,6 +20,7 @@ export function loadRunIdentity(stateDir: string): AgentRunIdentity {
     certificatePem: identity.certificatePem,
     privateKeyPem: identity.privateKeyPem,
     cloudCaPem: identity.cloudCaPem,
+    stateDir,
     envelopeKeys: (kid: string): KeyObject | undefined =>
       identity.envelopeKeys.get(kid) ?? reload().envelopeKeys.get(kid),
     credentials: () => {

@@ -8,6 +8,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import { type ChannelClient, type ChannelState, createChannelClient } from '../channel/index.ts';
 import { resolveDirectoryConfig } from '../config/index.ts';
 import { createDirectoryValidator, type DirectoryValidator } from '../directory/index.ts';
+import { type RenewalSchedule, scheduleRenewal } from '../identity/renewal-schedule.ts';
 import type { AgentRunConfig } from './config.ts';
 import { type HealthServer, startHealthServer } from './health-server.ts';
 import { createRequestHandler } from './request-handler.ts';
@@ -25,6 +26,8 @@ export interface AgentRunIdentity {
   readonly envelopeKeys: ReadonlyMap<string, KeyObject> | ((kid: string) => KeyObject | undefined);
   /** Re-reads certificate and key before each connection (after a renewal). */
   readonly credentials?: () => { readonly cert: string; readonly key: string };
+  /** The state directory (loadRunIdentity): when set, the runtime renews the certificate itself (scheduleRenewal). */
+  readonly stateDir?: string;
 }
 
 export interface AgentRuntime {
@@ -42,6 +45,8 @@ export interface StartAgentOptions {
   readonly logger: Logger;
   readonly agentVersion?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** Retry bounds of a failed renewal (default 1 minute doubling to 1 hour; tests shorten them). */
+  readonly renewalRetry?: { readonly minMs?: number; readonly maxMs?: number };
 }
 
 export async function startAgentRuntime(options: StartAgentOptions): Promise<AgentRuntime> {
@@ -127,6 +132,21 @@ export async function startAgentRuntime(options: StartAgentOptions): Promise<Age
     }
   }
   client.start();
+  // Certificate and encryption key renew themselves at renewAfter (docs/PROTOCOL.md "Renewal"); the channel then
+  // reconnects with the new certificate (re-read from the state directory) without dropping in-flight requests.
+  let renewal: RenewalSchedule | undefined;
+  if (identity.stateDir !== undefined) {
+    renewal = scheduleRenewal({
+      stateDir: identity.stateDir,
+      logger,
+      onRenewed: () => client.reconnect('renew-certificate'),
+      onTerminal: (error) => {
+        stateDetail = `certificate renewal failed for good: ${error.message} (re-register the agent)`;
+      },
+      ...(options.renewalRetry?.minMs === undefined ? {} : { retryMinMs: options.renewalRetry.minMs }),
+      ...(options.renewalRetry?.maxMs === undefined ? {} : { retryMaxMs: options.renewalRetry.maxMs }),
+    });
+  }
   logger.info(
     {
       agentId: identity.agentId,
@@ -145,6 +165,7 @@ export async function startAgentRuntime(options: StartAgentOptions): Promise<Age
     stop() {
       stopping ??= (async () => {
         logger.info({ inFlight: client.inFlight }, 'agent stopping: no new requests, finishing in-flight ones');
+        renewal?.close();
         await client.stop(config.cloud.shutdownTimeoutMs);
         await validator.close();
         await health?.close();

@@ -18,6 +18,7 @@ import {
 } from '@openpta/agent';
 import {
   type AgentChannelOptions,
+  type AgentIdentityPluginOptions,
   agentIdentityPlugin,
   createAgentChannel,
   createLogger,
@@ -51,6 +52,8 @@ export interface DemoOptions {
   readonly channel?: AgentChannelOptions;
   /** Extra agent run settings (e.g. directory timeouts). */
   readonly agentDirectoryOverrides?: Record<string, unknown>;
+  /** Agent identity settings of the cloud (tests: a certificate validity of seconds, to see renewals happen). */
+  readonly agentIdentity?: AgentIdentityPluginOptions['settings'];
 }
 
 export interface ExternalDirectory {
@@ -118,7 +121,10 @@ export async function startDemoStack(options: DemoOptions): Promise<DemoStack> {
     const cloud = await startCloud(config, {
       logger,
       credentialVerifier: channel.verifier,
-      plugins: [agentIdentityPlugin(), channel.plugin],
+      plugins: [
+        agentIdentityPlugin(options.agentIdentity === undefined ? {} : { settings: options.agentIdentity }),
+        channel.plugin,
+      ],
       announce: () => {},
     });
     closers.push(() => cloud.close());

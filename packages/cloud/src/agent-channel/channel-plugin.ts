@@ -29,6 +29,13 @@ export interface AgentChannelOptions {
   readonly drainTimeoutMs?: number;
   /** How often agent counters are written to the agents table (default 10 s). */
   readonly activityFlushMs?: number;
+  /**
+   * After a renewal, how long connections with the superseded certificate may finish their requests before they are
+   * closed with 4011 (default 30 s, longer than the request deadline).
+   */
+  readonly renewalGraceMs?: number;
+  /** Sent with the renewal reconnect hint: the agent waits this long before reconnecting (default 1 s). */
+  readonly renewalReconnectDelayMs?: number;
 }
 
 export interface AgentChannel {
@@ -126,8 +133,16 @@ export function createAgentChannel(options: AgentChannelOptions = {}): AgentChan
         const n = gateway.disconnectAgent(event.agentId, 'revoked');
         ctx.logger.info({ agentId: event.agentId, connections: n }, 'revoked agent disconnected');
       });
+      // A renewal drains (not cuts) the agent's connections: in-flight requests finish, new ones are sealed to the new
+      // key and wait for the agent's new connection. The delay gives an agent renewed by another process (`openpta
+      // agent renew`) time to write its new certificate before it reconnects.
       const unsubscribeRenewed = registry.events.onRenewed((event) => {
-        gateway.disconnectAgent(event.agentId, 'superseded');
+        const n = gateway.retireAgent(event.agentId, {
+          envelopeKey: event.encryptionKey,
+          delayMs: options.renewalReconnectDelayMs ?? 1000,
+          graceMs: options.renewalGraceMs ?? 30_000,
+        });
+        ctx.logger.info({ agentId: event.agentId, connections: n }, 'renewed agent asked to reconnect');
       });
       // preClose runs before the HTTP server stops: agents get the reconnect hint while sign-ins still finish.
       app.addHook('preClose', async () => {

@@ -5,6 +5,11 @@
 export { type AgentChannel, type AgentChannelOptions, createAgentChannel } from './channel-plugin.ts';
 export * from './dispatch/index.ts';
 export * from './gateway/index.ts';
-export { agentIdentityPlugin, getAgentRegistry } from './registration/index.ts';
+export {
+  type AgentIdentityPluginOptions,
+  type AgentIdentitySettings,
+  agentIdentityPlugin,
+  getAgentRegistry,
+} from './registration/index.ts';
 export * from './routing/index.ts';
 export * from './verifier/index.ts';

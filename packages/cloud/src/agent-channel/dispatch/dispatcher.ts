@@ -53,6 +53,12 @@ export interface AgentSession<R> {
   ): { readonly accepted: true } | { readonly accepted: false; readonly reason: AnswerRejection };
   /** Records liveness (a heartbeat or any frame). */
   touch(): void;
+  /**
+   * The connection was told to reconnect (renewal, drain): it takes no new request from now on (its credit is dropped
+   * and later grants are ignored), answers for what it already took are still accepted. It still counts as a
+   * connection of its agent, so requests for that agent wait for the successor connection instead of failing.
+   */
+  retire(): void;
   /** The connection is gone: queued work moves on, taken work ends agent_lost. Idempotent. */
   disconnect(): void;
   stats(): ConnectionStats;
@@ -90,6 +96,7 @@ interface Session<P, R> {
   failed: number;
   lastSeen: number;
   closed: boolean;
+  retiring: boolean;
 }
 
 interface TenantState<P, R> {
@@ -241,6 +248,7 @@ export function createDispatcher<P, R>(options: DispatcherOptions = {}): Dispatc
       failed: 0,
       lastSeen: now(),
       closed: closed,
+      retiring: false,
     };
     const state = tenant(link.tenantId);
     if (!closed) state.sessions.push(session);
@@ -261,7 +269,7 @@ export function createDispatcher<P, R>(options: DispatcherOptions = {}): Dispatc
       agentId: link.agentId,
       tenantId: link.tenantId,
       grant(credits) {
-        if (session.closed || !Number.isSafeInteger(credits) || credits <= 0) return;
+        if (session.closed || session.retiring || !Number.isSafeInteger(credits) || credits <= 0) return;
         session.lastSeen = now();
         session.credits = Math.min(MAX_CREDITS_PER_CONNECTION, session.credits + credits);
         drainTo(session);
@@ -284,6 +292,10 @@ export function createDispatcher<P, R>(options: DispatcherOptions = {}): Dispatc
       },
       touch() {
         session.lastSeen = now();
+      },
+      retire() {
+        session.retiring = true;
+        session.credits = 0;
       },
       disconnect() {
         disconnectSession(session);

@@ -34,7 +34,10 @@ export interface AgentConnectionOptions {
 }
 
 export class AgentConnection {
-  readonly identity: AgentIdentity;
+  /** Replaced (not mutated) when the agent renews: new requests are sealed to its new envelope key at once. */
+  identity: AgentIdentity;
+  /** Told to reconnect (renewal, drain): takes no new request. */
+  retiring = false;
   readonly remoteAddress: string | undefined;
   session: AgentSession<ChannelAnswer> | undefined;
   agentVersion: string | undefined;
@@ -71,6 +74,22 @@ export class AgentConnection {
   send(frame: CloudFrame): void {
     if (this.#closed) return;
     sendCorked(this.#ws, encodeFrame(frame));
+  }
+
+  /**
+   * Sends the reconnect hint and stops handing requests to this connection at once (so none can cross the agent's
+   * close); what it already took finishes here. The agent connects anew and closes this one when it is idle.
+   */
+  retire(frame: Extract<CloudFrame, { type: 'reconnect' }>): void {
+    if (this.#closed || this.retiring) return;
+    this.retiring = true;
+    if (this.session === undefined) {
+      // No hello yet, so nothing taken: close at once; the agent reconnects (a retryable code).
+      this.close(frame.reason === 'renew-certificate' ? CLOSE_CODES.superseded : CLOSE_CODES.draining, frame.reason);
+      return;
+    }
+    this.session.retire();
+    this.send(frame);
   }
 
   /** Heartbeat tick: close a silent connection, else ping it. */

@@ -11,7 +11,7 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { CLOSE_CODES, MAX_FRAME_BYTES } from '@openpta/protocol';
+import { CLOSE_CODES, type EnvelopePublicKey, MAX_FRAME_BYTES } from '@openpta/protocol';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { createDispatcher, type Dispatcher } from '../dispatch/index.ts';
@@ -50,6 +50,15 @@ export interface DrainOptions {
   readonly timeoutMs?: number;
 }
 
+export interface RetireAgentOptions {
+  /** The agent's new envelope key (after a renewal): requests are sealed to it from now on. */
+  readonly envelopeKey?: EnvelopePublicKey;
+  /** Sent in the reconnect frame: how long the agent waits before connecting anew. */
+  readonly delayMs?: number;
+  /** Connections still open after this long are closed with 4011 (superseded). */
+  readonly graceMs: number;
+}
+
 export interface AgentGateway {
   readonly dispatcher: Dispatcher<ChannelRequest, ChannelAnswer>;
   /** Listens for upgrades on AGENT_CONNECT_PATH of this HTTPS server. */
@@ -59,6 +68,13 @@ export interface AgentGateway {
   connectionCount(): number;
   /** Closes every connection of one agent (revocation, renewal). */
   disconnectAgent(agentId: string, reason: 'revoked' | 'superseded' | 'unauthorized'): number;
+  /**
+   * After a renewal: every connection of the agent gets `reconnect` (reason renew-certificate) and takes no new
+   * request; in-flight ones finish on it; the agent reconnects with its new certificate. Returns the connection count.
+   */
+  retireAgent(agentId: string, options: RetireAgentOptions): number;
+  /** Ids of the agents with a connection on this node (the periodic revocation re-check). */
+  connectedAgentIds(): Set<string>;
   /** SIGTERM path: tell every agent to reconnect elsewhere, let in-flight requests finish, then close. */
   drain(options?: DrainOptions): Promise<void>;
   close(): Promise<void>;
@@ -80,6 +96,7 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
     clientTracking: false,
   });
   const connections = new Set<AgentConnection>();
+  const retireTimers = new Set<NodeJS.Timeout>();
   const servers = new Set<HttpServer>();
   let accepting = true;
   let closed = false;
@@ -198,16 +215,20 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
   };
 
   function connectedKey(tenantId: string, agentId: string) {
+    let key: EnvelopePublicKey | undefined;
     for (const c of connections) {
-      if (c.identity.tenantId === tenantId && c.identity.agentId === agentId) return c.identity.envelopeKey;
+      if (c.identity.tenantId !== tenantId || c.identity.agentId !== agentId) continue;
+      // A connection that is not retiring has the freshest identity (read from the store at its upgrade).
+      if (!c.retiring) return c.identity.envelopeKey;
+      key ??= c.identity.envelopeKey;
     }
-    return undefined;
+    return key;
   }
 
   async function drain(drainOptions: DrainOptions = {}): Promise<void> {
     accepting = false;
-    for (const c of connections) {
-      c.send({
+    for (const c of [...connections]) {
+      c.retire({
         type: 'reconnect',
         reason: 'draining',
         ...(drainOptions.url === undefined ? {} : { url: drainOptions.url }),
@@ -240,6 +261,34 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
       }
       return n;
     },
+    retireAgent(agentId, retireOptions) {
+      const retiring: AgentConnection[] = [];
+      for (const c of [...connections]) {
+        if (c.identity.agentId !== agentId) continue;
+        if (retireOptions.envelopeKey !== undefined)
+          c.identity = { ...c.identity, envelopeKey: retireOptions.envelopeKey };
+        c.retire({
+          type: 'reconnect',
+          reason: 'renew-certificate',
+          ...(retireOptions.delayMs === undefined ? {} : { delayMs: retireOptions.delayMs }),
+        });
+        retiring.push(c);
+      }
+      if (retiring.length > 0) {
+        const timer = setTimeout(() => {
+          retireTimers.delete(timer);
+          for (const c of retiring) c.close(CLOSE_CODES.superseded, 'agent renewed: this certificate is superseded');
+        }, retireOptions.graceMs);
+        timer.unref();
+        retireTimers.add(timer);
+      }
+      return retiring.length;
+    },
+    connectedAgentIds() {
+      const ids = new Set<string>();
+      for (const c of connections) ids.add(c.identity.agentId);
+      return ids;
+    },
     drain,
     async close() {
       if (closed) return;
@@ -247,6 +296,8 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
       accepting = false;
       clearInterval(heartbeat);
       clearInterval(activityTimer);
+      for (const t of retireTimers) clearTimeout(t);
+      retireTimers.clear();
       for (const c of [...connections]) c.close(CLOSE_CODES.goingAway, 'cloud shutting down');
       await flushActivity();
       for (const s of servers) s.off('upgrade', upgradeListener);

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { EnvelopePublicKey } from '@openpta/protocol';
 
 export interface AgentRevokedEvent {
   agentId: string;
@@ -11,6 +12,8 @@ export interface AgentRenewedEvent {
   tenantId: string;
   /** The new encryption key id: seal new requests to it only. */
   encryptionKid: string;
+  /** The new encryption key itself (the gateway re-keys the agent's live connections with it). */
+  encryptionKey: EnvelopePublicKey;
   /** The certificate that no longer authenticates (connections using it should be drained). */
   previousFingerprint: string;
 }

@@ -65,6 +65,7 @@ export async function renewWithCertificate(
     agentId: row.id,
     tenantId: row.tenant_id,
     encryptionKid: envelopeKey.kid,
+    encryptionKey: envelopeKey,
     previousFingerprint: facts.fingerprint,
   });
   return credentialsFor(ctx, row, issued, time, ca.pem, envelopeKey.kid);
