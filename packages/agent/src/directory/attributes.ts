@@ -34,11 +34,18 @@ export interface AttributeSettings {
 
 /** AD attributes to request when finding the user (objectGUID always: it is the immutable id). */
 export function requestedAttributes(settings: AttributeSettings): string[] {
+  // Computed once per settings object: it is asked for on every sign-in.
+  const known = requested.get(settings);
+  if (known) return known;
   const wanted = settings.include.flatMap((name) => (name === 'dn' ? [] : [ATTRIBUTE_SOURCES[name]]));
   // memberOf feeds the group graph (group-graph.ts) for 'nested' and 'direct'.
   const memberOf = settings.groups === 'nested' || settings.groups === 'direct' ? ['memberOf'] : [];
-  return [...new Set(['objectGUID', ...wanted, ...memberOf])];
+  const list = [...new Set(['objectGUID', ...wanted, ...memberOf])];
+  requested.set(settings, list);
+  return list;
 }
+
+const requested = new WeakMap<AttributeSettings, string[]>();
 
 /** Searches the user entries matching the login attributes (size limit 2: one is enough, two is ambiguous). */
 export function findUsers(

@@ -4,10 +4,12 @@
  */
 export function guidToString(bytes: Uint8Array): string {
   if (bytes.length !== 16) throw new RangeError(`objectGUID must be 16 bytes, got ${bytes.length}`);
-  const hex = (from: number, to: number, reverse: boolean): string => {
-    const part = Array.from(bytes.subarray(from, to));
-    if (reverse) part.reverse();
-    return part.map((b) => b.toString(16).padStart(2, '0')).join('');
+  // One hex string, then the fields cut out of it: far cheaper than per-byte formatting on every sign-in.
+  const h = Buffer.from(bytes.buffer, bytes.byteOffset, 16).toString('hex');
+  const le = (from: number, to: number): string => {
+    let out = '';
+    for (let i = to - 2; i >= from; i -= 2) out += h.slice(i, i + 2);
+    return out;
   };
-  return `${hex(0, 4, true)}-${hex(4, 6, true)}-${hex(6, 8, true)}-${hex(8, 10, false)}-${hex(10, 16, false)}`;
+  return `${le(0, 8)}-${le(8, 12)}-${le(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }

@@ -10,11 +10,12 @@
  */
 import type { Outcome } from '@openpta/protocol';
 import type { Entry } from 'ldapts';
+import type { UserAttributes } from './attributes.ts';
 import type { DirectoryConnection } from './connection.ts';
 import type { DirectoryContext } from './context.ts';
 import { AGENT_ERROR_CODES, DirectoryTransportError } from './errors.ts';
 import { outcomeFromBindError } from './outcome-map.ts';
-import { serviceStep, worstTransportOutcome } from './service-step.ts';
+import { type Step, serviceStep, worstTransportOutcome } from './service-step.ts';
 import type { AttemptResult } from './types.ts';
 import { type AcceptedInput, collectAttributes, lookupEntry } from './user-entry.ts';
 
@@ -54,10 +55,8 @@ export async function validateAttempt(
   // costs the latency of the bind alone. The result is used only if the bind says ok.
   const collect = (sc: DirectoryConnection) => collectAttributes(ctx, sc, found, check, signal);
   const cached = attributeCache.get(check.username);
-  const prefetch =
-    service && !found && !cached && ctx.config.attributes.prefetch
-      ? serviceStep(ctx, dcs, signal, collect, order[0])
-      : undefined;
+  const wantPrefetch = service !== undefined && !found && !cached && ctx.config.attributes.prefetch;
+  let prefetch: Promise<Step<UserAttributes>> | undefined;
 
   const failures: Error[] = [];
   for (const dc of order) {
@@ -75,7 +74,11 @@ export async function validateAttempt(
     try {
       // Counted only when the bind is really written: c.bind() checks the socket in this same tick.
       if (c.usable) metrics.userBinds.inc({ dc: dc.label });
-      await c.bind(bindName, password, true, signal);
+      const bound = c.bind(bindName, password, true, signal);
+      // The lookup leaves right after the bind, so the DC starts on the bind (the slow one) first and the agent
+      // encodes the search while the DC works on the bind.
+      if (wantPrefetch && !prefetch) prefetch = serviceStep(ctx, dcs, signal, collect, dc);
+      await bound;
       outcome = 'ok';
     } catch (error) {
       if (error instanceof DirectoryTransportError && error.beforeCredentials) {

@@ -20,10 +20,15 @@ const UF_NORMAL_ACCOUNT = 0x200;
 /** accountExpires "never" (MS-ADA1). */
 const NEVER = '9223372036854775807';
 
-export function attributesOf(record: DirectoryRecord, directory: Directory): Attribute[] {
+/**
+ * `only` (lower-case names) limits the work to those attributes: a search evaluates its filter on the few it names
+ * and builds the full list only for the entries it returns.
+ */
+export function attributesOf(record: DirectoryRecord, directory: Directory, only?: ReadonlySet<string>): Attribute[] {
   const base = directory.names.baseDn;
   const attrs: Attribute[] = [];
   const add = (type: string, ...values: (string | Buffer | undefined)[]) => {
+    if (only && !only.has(type.toLowerCase())) return;
     const present = values.filter((v): v is string | Buffer => v !== undefined);
     if (present.length > 0)
       attrs.push({ type, values: present.map((v) => (typeof v === 'string' ? Buffer.from(v) : v)) });
@@ -54,7 +59,7 @@ export function attributesOf(record: DirectoryRecord, directory: Directory): Att
       add('objectCategory', `CN=Group,CN=Schema,CN=Configuration,${base}`);
       break;
     case 'user':
-      addUser(record, add, base);
+      addUser(record, add, base, only);
       break;
   }
   add('distinguishedName', record.dn);
@@ -66,7 +71,9 @@ function addUser(
   user: UserRecord,
   add: (type: string, ...values: (string | Buffer | undefined)[]) => void,
   base: string,
+  only: ReadonlySet<string> | undefined,
 ) {
+  const wants = (type: string) => !only || only.has(type);
   add('objectClass', 'top', 'person', 'organizationalPerson', 'user');
   add('cn', user.cn);
   add('name', user.cn);
@@ -80,9 +87,12 @@ function addUser(
   add('memberOf', ...user.groups.map((g) => g.dn));
   const disabled = user.state === 'disabled';
   add('userAccountControl', String(UF_NORMAL_ACCOUNT | (disabled ? UF_ACCOUNTDISABLE : 0)));
-  add('pwdLastSet', user.state === 'mustChange' ? '0' : fileTime(user.pwdLastSet));
-  add('accountExpires', user.state === 'accountExpired' ? fileTime(Date.now() - 86_400_000) : NEVER);
-  add('lockoutTime', user.state === 'locked' || user.lockedOut ? fileTime(Date.now()) : '0');
+  // The FILETIME values are computed only when asked for (BigInt arithmetic, on every entry of every search).
+  if (wants('pwdlastset')) add('pwdLastSet', user.state === 'mustChange' ? '0' : fileTime(user.pwdLastSet));
+  if (wants('accountexpires')) {
+    add('accountExpires', user.state === 'accountExpired' ? fileTime(Date.now() - 86_400_000) : NEVER);
+  }
+  if (wants('lockouttime')) add('lockoutTime', user.state === 'locked' || user.lockedOut ? fileTime(Date.now()) : '0');
   add('badPwdCount', String(user.badPwdCount));
   add('sAMAccountType', '805306368');
   add('objectCategory', `CN=Person,CN=Schema,CN=Configuration,${base}`);

@@ -42,6 +42,25 @@ export function matchesFilter(filter: Filter, ctx: MatchContext): boolean {
   }
 }
 
+/**
+ * Lower-case names of the attributes a filter reads: a search needs only these to decide whether an entry matches
+ * (the in-chain rule reads the record itself, not its attributes).
+ */
+export function filterAttributes(filter: Filter, into = new Set<string>()): Set<string> {
+  switch (filter.type) {
+    case 'and':
+    case 'or':
+      for (const f of filter.filters) filterAttributes(f, into);
+      break;
+    case 'not':
+      filterAttributes(filter.filter, into);
+      break;
+    default:
+      if (filter.attribute !== undefined) into.add(filter.attribute.toLowerCase());
+  }
+  return into;
+}
+
 function valuesOf(ctx: MatchContext, attribute: string): readonly Buffer[] {
   return ctx.attributes.get(attribute.toLowerCase())?.values ?? [];
 }

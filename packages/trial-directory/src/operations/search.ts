@@ -6,7 +6,7 @@ import { BIND_REQUIRED, noSuchObjectMessage } from '../directory/ad-messages.ts'
 import { normalizeDn } from '../directory/dn.ts';
 import type { Attribute } from '../directory/entry-attributes.ts';
 import { attributesOf } from '../directory/entry-attributes.ts';
-import { matchesFilter } from '../directory/filter-match.ts';
+import { filterAttributes, matchesFilter } from '../directory/filter-match.ts';
 import type { DirectoryRecord } from '../directory/model.ts';
 import { TrialDirectoryError } from '../errors.ts';
 import type { LdapRequest, ResultCode } from '../ldap/index.ts';
@@ -39,12 +39,14 @@ export function handleSearch(request: SearchRequest, ctx: OperationContext): Ope
   if ('missing' in candidates) {
     return { responses: [done(RESULT.noSuchObject, noSuchObjectMessage(candidates.bestMatch), candidates.bestMatch)] };
   }
-  const matches: { record: DirectoryRecord; attributes: Attribute[] }[] = [];
+  // The filter is evaluated on just the attributes it names; the returned entries get theirs afterwards.
+  const filterNames = filterAttributes(request.filter);
+  const matches: DirectoryRecord[] = [];
   for (const record of candidates.records) {
-    const attributes = attributesOf(record, ctx.directory);
+    const attributes = attributesOf(record, ctx.directory, filterNames);
     const byName = new Map(attributes.map((a) => [a.type.toLowerCase(), a]));
     if (matchesFilter(request.filter, { record, attributes: byName, directory: ctx.directory })) {
-      matches.push({ record, attributes });
+      matches.push(record);
     }
   }
 
@@ -65,7 +67,10 @@ export function handleSearch(request: SearchRequest, ctx: OperationContext): Ope
     if (next !== undefined) code = RESULT.success;
     selected = pageEntries;
   }
-  const responses: Response[] = selected.map((m) => entry(m.record.dn, m.attributes, request));
+  const returned = returnedAttributes(request.attributes);
+  const responses: Response[] = selected.map((record) =>
+    entry(record.dn, attributesOf(record, ctx.directory, returned), request),
+  );
   responses.push({ ...done(code, ''), controls });
   return { responses };
 }
@@ -104,6 +109,12 @@ function entry(dn: string, attributes: readonly Attribute[], request: SearchRequ
   const selected = selectAttributes(attributes, request.attributes);
   const values = request.typesOnly ? selected.map((a) => ({ type: a.type, values: [] })) : selected;
   return { protocolOp: encodeSearchEntry(dn, values) };
+}
+
+/** The lower-case names a search returns; undefined for all (no list, or `*`). */
+function returnedAttributes(requested: readonly string[]): ReadonlySet<string> | undefined {
+  if (requested.length === 0 || requested.includes('*')) return undefined;
+  return new Set(requested.map((r) => r.toLowerCase()));
 }
 
 /** RFC 4511 4.5.1.8: no list or `*` means all user attributes; `1.1` alone means none; names are case-insensitive. */
