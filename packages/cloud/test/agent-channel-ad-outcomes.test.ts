@@ -282,7 +282,7 @@ describe('every outcome from the sign-in page through a real agent to AD', () =>
       const user = await tb.createUser({ prefix: 'e2ebr', groups: ['VPN Users'] });
       const { page, pending } = await open();
       await submit(page, 'button[type="submit"]', { username: user.upn, password: tb.wrongPassword });
-      assert.match(await page.getByRole('alert').innerText(), /username or password is incorrect/);
+      assert.match((await page.getByRole('alert').textContent()) ?? '', /username or password is incorrect/);
       await submit(page, 'button[type="submit"]', { username: user.upn, password: user.password });
       assert.ok(page.url().startsWith(`${browser.rpOrigin}/callback`), page.url());
       const tokens = await oidc.authorizationCodeGrant(browserRp.config, new URL(page.url()), {
@@ -300,7 +300,7 @@ describe('every outcome from the sign-in page through a real agent to AD', () =>
       const user = await tb.createUser({ prefix: 'e2ebc', state: 'mustChange' });
       const { page } = await open();
       await submit(page, 'button[type="submit"]', { username: user.upn, password: user.password });
-      assert.equal((await page.locator('h1').innerText()).trim(), 'Change your password');
+      assert.equal((await page.locator('h1').textContent())?.trim(), 'Change your password');
       const newPassword = `N3w-${user.password}-b`;
       await submit(page, 'button[type="submit"]', {
         currentPassword: user.password,
