@@ -10,17 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../../../scripts/testing/chromium.ts';
 
 let child: ChildProcess;
 let stderr = '';
@@ -73,7 +63,7 @@ test('the banner lists the demo users, their states and the CA file', () => {
 });
 
 test('a user signs in through the demo app in Chromium and sees the ID token claims', async () => {
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_EXECUTABLE, args: [...CHROMIUM_ARGS] });
   try {
     // The demo's CA is not in Chromium's store: accept it for this throwaway profile only.
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
