@@ -3,7 +3,9 @@
 # tests). Idempotent: does nothing when they are already there. Needs root on Debian.
 set -euo pipefail
 # iproute2: the AD test bed adds its loopback address (127.0.0.N) to lo with `ip addr add`.
-packages=(samba samba-ad-provision ldb-tools ldap-utils winbind krb5-user faketime iproute2 chromium)
+# libnss3-tools: certutil, so browser tests can make Chromium trust the cloud's dev CA (WebAuthn refuses pages with
+# certificate errors).
+packages=(samba samba-ad-provision ldb-tools ldap-utils winbind krb5-user faketime iproute2 chromium libnss3-tools)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -72,6 +72,8 @@ export function oidcPlugin(options: OidcPluginOptions = {}): CloudPlugin {
           registry,
           verifier,
           csrfKey: deriveKey(dataKey, 'sign-in csrf v1'),
+          // WebAuthn RP ID = the public URL's host (security keys registered under it work only there).
+          publicUrl: () => ctx.config.publicUrl,
           logger: ctx.logger,
           metricsRegistry: ctx.metrics.registry,
           // Secure defaults: per-address/per-tenant rate limits and per-username smart lockout (protection/).

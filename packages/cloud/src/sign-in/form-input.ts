@@ -65,3 +65,31 @@ export const mfaCodeFormSchema = z.object({
     .transform((v) => v.replaceAll(' ', '').trim())
     .refine((v) => v.length > 0, 'Enter the code.'),
 });
+
+/**
+ * A WebAuthn ceremony result as the WebAuthn script posts it (`response`: JSON of a PublicKeyCredential). Only the
+ * shape is checked here; @simplewebauthn/server verifies the content (challenge, origin, RP ID, signature).
+ */
+export const securityKeyResponse = z.object({
+  csrf: z.string().max(128).optional(),
+  method: z.literal('webauthn'),
+  response: z
+    .string()
+    .max(12_000)
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z.looseObject({
+        id: z.string().min(1).max(1024),
+        rawId: z.string().min(1).max(1024),
+        type: z.literal('public-key'),
+        response: z.looseObject({ clientDataJSON: z.string().max(4096) }),
+      }),
+    ),
+});

@@ -2,8 +2,10 @@
  * What sign-in remembers about one interaction between requests, as a small state machine:
  *   change_password     a correct password said "expired / must change" for this username;
  *   mfa                 the password was accepted for this user; a second factor is due (one of `methods`);
- *   mfa_enrol           the password was accepted; the policy requires MFA and the user is setting up an app;
+ *   mfa_enrol           the password was accepted; the policy requires MFA and the user is setting up an app or a
+ *                       security key;
  *   mfa_done            the second factor was proven (recovery codes being shown); only "continue" is left.
+ * A pending WebAuthn challenge rides along in `mfa` / `mfa_enrol` (random, public, single use).
  * Never a password: the change page asks for the current password again. Kept in the store next to the interaction
  * (oidc_payloads, type SignInState) and expiring with it, so any cloud instance can serve the next request. The
  * state is server side and keyed by the interaction: a browser cannot claim a stage it did not reach.
@@ -15,6 +17,8 @@ import type { Database } from '../store/schema.ts';
 
 const username = z.string().max(1024);
 const userId = z.string().max(256);
+/** The challenge of the WebAuthn options last sent on this interaction (base64url); single use. */
+const webauthnChallenge = z.string().max(256).optional();
 
 const stateSchema = z.discriminatedUnion('stage', [
   z.object({
@@ -27,8 +31,9 @@ const stateSchema = z.discriminatedUnion('stage', [
     username,
     userId,
     methods: z.array(z.enum(['totp', 'recovery_code', 'webauthn'])).max(3),
+    webauthnChallenge,
   }),
-  z.object({ stage: z.literal('mfa_enrol'), username, userId }),
+  z.object({ stage: z.literal('mfa_enrol'), username, userId, webauthnChallenge }),
   z.object({ stage: z.literal('mfa_done'), username, userId, amr: z.array(z.string().max(16)).max(8) }),
 ]);
 

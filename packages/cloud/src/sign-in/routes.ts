@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import formbody from '@fastify/formbody';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type Provider from 'oidc-provider';
@@ -19,8 +20,25 @@ import type { InteractionResults } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { CredentialVerifier } from '../credentials/credential-verifier.ts';
-import { type AmrValue, amrFor, decideMfa, type MfaService, verifySecondFactor } from '../mfa/index.ts';
-import { mfaChallengePage, recoveryCodesPage, totpEnrolPage } from '../mfa/pages/index.ts';
+import {
+  type AmrValue,
+  amrFor,
+  decideMfa,
+  type MfaService,
+  type RelyingParty,
+  verifySecondFactor,
+  verifyWebAuthnRegistration,
+  webAuthnAuthenticationOptions,
+  webAuthnRegistrationOptions,
+} from '../mfa/index.ts';
+import {
+  mfaChallengePage,
+  recoveryCodesPage,
+  securityKeyEnrolPage,
+  totpEnrolPage,
+  WEBAUTHN_SCRIPT,
+  WEBAUTHN_SCRIPT_PATH,
+} from '../mfa/pages/index.ts';
 import type { ProviderRegistry } from '../oidc/provider-registry.ts';
 import {
   ProtectionError,
@@ -38,6 +56,7 @@ import {
   MAX_FIELD_LENGTH,
   mfaCodeFormSchema,
   type SignInForm,
+  securityKeyResponse,
   signInFormSchema,
   upnDomain,
 } from './form-input.ts';
@@ -62,7 +81,7 @@ import {
   checkPassword,
   recordAttempt,
 } from './password-attempt.ts';
-import { setSecurityHeaders } from './security-headers.ts';
+import { allowSignInScript, setSecurityHeaders } from './security-headers.ts';
 
 export interface SignInRoutesOptions {
   readonly db: Kysely<Database>;
@@ -84,6 +103,12 @@ export interface SignInRoutesOptions {
   readonly recorder?: SignInRecorder;
   /** Deadline for one verifier call; default 20 s (keep it below the server's request timeout). */
   readonly verifyTimeoutMs?: number;
+  /**
+   * The cloud's public URL: its host is the WebAuthn RP ID and its origin the only accepted origin. Without it
+   * security keys are not offered (TOTP and recovery codes still are). A function is read at each use (the port of
+   * `--port 0` is known only after listen).
+   */
+  readonly publicUrl?: string | (() => string);
 }
 
 /** Form bodies are tiny; anything bigger is refused before parsing (413 page). */
@@ -166,6 +191,17 @@ export async function signInRoutes(app: FastifyInstance, options: SignInRoutesOp
   app.get(STYLESHEET_PATH, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET),
   );
+  app.get(WEBAUTHN_SCRIPT_PATH, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(WEBAUTHN_SCRIPT),
+  );
+
+  /** WebAuthn relying party (W3C WebAuthn 5.1.4: the RP ID is the host, the origin must match exactly). */
+  function rpFor(tenant: Tenant): RelyingParty | undefined {
+    const url = typeof options.publicUrl === 'function' ? options.publicUrl() : options.publicUrl;
+    if (!url) return undefined;
+    const publicOrigin = new URL(url);
+    return { id: publicOrigin.hostname, name: tenant.displayName, origins: [publicOrigin.origin] };
+  }
 
   // ---- shared steps -------------------------------------------------------------------------------------------
 
@@ -286,13 +322,31 @@ export async function signInRoutes(app: FastifyInstance, options: SignInRoutesOp
     );
   }
 
-  function renderChallenge(
+  async function renderChallenge(
     reply: FastifyReply,
     loaded: Loaded,
     status: number,
     state: Extract<InteractionState, { stage: 'mfa' }>,
     options2: { recovery?: boolean; alert?: Alert } = {},
   ) {
+    const rp = rpFor(loaded.tenant);
+    let webAuthn: { options: unknown; action: string } | undefined;
+    if (rp && options.mfa && state.methods.includes('webauthn') && options2.recovery !== true) {
+      const credentials = await options.mfa.listWebAuthnCredentials({
+        tenantId: loaded.tenant.id,
+        userId: state.userId,
+      });
+      const keyOptions = await webAuthnAuthenticationOptions({ rp, credentials });
+      // A fresh challenge per page; the verification takes it out of the state (single use).
+      await states.set(
+        loaded.tenant.id,
+        loaded.details.uid,
+        { ...state, webauthnChallenge: keyOptions.challenge },
+        loaded.ttlSeconds,
+      );
+      webAuthn = { options: keyOptions, action: `${loaded.base}/mfa` };
+      allowSignInScript(reply);
+    }
     return sendPage(
       reply,
       status,
@@ -304,6 +358,7 @@ export async function signInRoutes(app: FastifyInstance, options: SignInRoutesOp
         methods: state.methods,
         useRecoveryCode: options2.recovery,
         recoveryHref: `${loaded.base}?recovery=1`,
+        webAuthn,
         alert: options2.alert,
       }),
     );
@@ -334,6 +389,44 @@ export async function signInRoutes(app: FastifyInstance, options: SignInRoutesOp
         qrSvg: enrolment.qrSvg,
         secretBase32: enrolment.secretBase32,
         uri: enrolment.uri,
+        securityKeyHref: rpFor(loaded.tenant) ? `${loaded.base}?enrol=key` : undefined,
+        alert,
+      }),
+    );
+  }
+
+  /** The security-key set-up (the alternative to the app): fresh registration options, challenge kept in the state. */
+  async function renderKeyEnrol(
+    reply: FastifyReply,
+    loaded: Loaded,
+    status: number,
+    state: Extract<InteractionState, { stage: 'mfa_enrol' }>,
+    rp: RelyingParty,
+    alert?: Alert,
+  ) {
+    const user = { tenantId: loaded.tenant.id, userId: state.userId };
+    const keyOptions = await webAuthnRegistrationOptions({
+      rp,
+      user: { id: state.userId, name: state.username },
+      existing: await options.mfa!.listWebAuthnCredentials(user),
+    });
+    await states.set(
+      loaded.tenant.id,
+      loaded.details.uid,
+      { ...state, webauthnChallenge: keyOptions.challenge },
+      loaded.ttlSeconds,
+    );
+    allowSignInScript(reply);
+    return sendPage(
+      reply,
+      status,
+      securityKeyEnrolPage({
+        tenantDisplayName: loaded.tenant.displayName,
+        action: `${loaded.base}/mfa-enrol-key`,
+        abortAction: `${loaded.base}/abort`,
+        csrfToken: loaded.token,
+        options: keyOptions,
+        appHref: loaded.base,
         alert,
       }),
     );
@@ -474,40 +567,46 @@ export async function signInRoutes(app: FastifyInstance, options: SignInRoutesOp
 
   // ---- routes ---------------------------------------------------------------------------------------------------
 
-  app.get<{ Params: Params; Querystring: { recovery?: string } }>('/signin/:tenant/:uid', async (request, reply) => {
-    const loaded = await load(request, reply);
-    if (loaded.details.prompt.name === 'consent') {
-      const client = await loaded.provider.Client.find(String(loaded.details.params.client_id));
-      const missing = (loaded.details.prompt.details.missingOIDCScope as string[] | undefined) ?? [];
-      return sendPage(
-        reply,
-        200,
-        consentPage({
-          tenantDisplayName: loaded.tenant.displayName,
-          clientName: client?.clientName ?? String(loaded.details.params.client_id),
-          scopes: missing,
-          action: `${loaded.base}/consent`,
-          abortAction: `${loaded.base}/abort`,
-          csrfToken: loaded.token,
-        }),
-      );
-    }
-    const state = await states.get(loaded.tenant.id, loaded.details.uid);
-    switch (state?.stage) {
-      case 'change_password':
-        return renderChange(reply, loaded, 200, state);
-      case 'mfa':
-        return renderChallenge(reply, loaded, 200, state, { recovery: request.query.recovery === '1' });
-      case 'mfa_enrol':
-        if (options.mfa) return renderEnrol(reply, loaded, 200, state);
-        break;
-      case 'mfa_done':
-        return renderContinue(reply, loaded);
-    }
-    const hint = loaded.details.params.login_hint;
-    const username = typeof hint === 'string' && hint.length <= 256 && hint.isWellFormed() ? hint : undefined;
-    return renderSignIn(reply, loaded, 200, username);
-  });
+  app.get<{ Params: Params; Querystring: { recovery?: string; enrol?: string } }>(
+    '/signin/:tenant/:uid',
+    async (request, reply) => {
+      const loaded = await load(request, reply);
+      if (loaded.details.prompt.name === 'consent') {
+        const client = await loaded.provider.Client.find(String(loaded.details.params.client_id));
+        const missing = (loaded.details.prompt.details.missingOIDCScope as string[] | undefined) ?? [];
+        return sendPage(
+          reply,
+          200,
+          consentPage({
+            tenantDisplayName: loaded.tenant.displayName,
+            clientName: client?.clientName ?? String(loaded.details.params.client_id),
+            scopes: missing,
+            action: `${loaded.base}/consent`,
+            abortAction: `${loaded.base}/abort`,
+            csrfToken: loaded.token,
+          }),
+        );
+      }
+      const state = await states.get(loaded.tenant.id, loaded.details.uid);
+      switch (state?.stage) {
+        case 'change_password':
+          return renderChange(reply, loaded, 200, state);
+        case 'mfa':
+          return renderChallenge(reply, loaded, 200, state, { recovery: request.query.recovery === '1' });
+        case 'mfa_enrol': {
+          if (!options.mfa) break;
+          const rp = rpFor(loaded.tenant);
+          if (rp && request.query.enrol === 'key') return renderKeyEnrol(reply, loaded, 200, state, rp);
+          return renderEnrol(reply, loaded, 200, state);
+        }
+        case 'mfa_done':
+          return renderContinue(reply, loaded);
+      }
+      const hint = loaded.details.params.login_hint;
+      const username = typeof hint === 'string' && hint.length <= 256 && hint.isWellFormed() ? hint : undefined;
+      return renderSignIn(reply, loaded, 200, username);
+    },
+  );
 
   app.post<{ Params: Params }>('/signin/:tenant/:uid/login', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
     const startedAt = performance.now();
@@ -592,6 +691,9 @@ export async function signInRoutes(app: FastifyInstance, options: SignInRoutesOp
     const state = await states.get(loaded.tenant.id, loaded.details.uid);
     if (state?.stage !== 'mfa' || !options.mfa || !lockout) return reply.redirect(loaded.base, 303);
     if (await rateLimited(request, reply, loaded, state.username)) return reply;
+    if ((request.body as { method?: unknown } | undefined)?.method === 'webauthn') {
+      return securityKeyStep(request, reply, loaded, state, startedAt);
+    }
     const parsed = mfaCodeFormSchema.safeParse(request.body ?? {});
     const method = parsed.success ? parsed.data.method : 'totp';
     const recovery = method === 'recovery_code';
@@ -699,6 +801,127 @@ export async function signInRoutes(app: FastifyInstance, options: SignInRoutesOp
       }),
     );
   });
+
+  /** POST .../mfa with method=webauthn: the assertion from the WebAuthn script against this interaction's challenge. */
+  async function securityKeyStep(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    loaded: Loaded,
+    state: Extract<InteractionState, { stage: 'mfa' }>,
+    startedAt: number,
+  ) {
+    const rp = rpFor(loaded.tenant);
+    const challenge = state.webauthnChallenge;
+    const response = securityKeyResponse.safeParse(request.body ?? {});
+    if (!rp || !options.mfa || !lockout || !state.methods.includes('webauthn') || !challenge || !response.success) {
+      return renderChallenge(reply, loaded, 400, state, {
+        alert: { message: 'The security key answer was not valid. Try again.' },
+      });
+    }
+    // Single use: the challenge leaves the state before the check (renderChallenge issues a new one).
+    const { webauthnChallenge: _used, ...rest } = state;
+    await states.set(loaded.tenant.id, loaded.details.uid, rest, loaded.ttlSeconds);
+    const correlationId = randomUUID();
+    const result = await verifySecondFactor(
+      { mfa: options.mfa, lockout },
+      {
+        tenantId: loaded.tenant.id,
+        userId: state.userId,
+        username: state.username,
+        settings: protectionSettingsFromTenant(loaded.tenant.settings).lockout,
+        factor: {
+          method: 'webauthn',
+          response: response.data.response as unknown as AuthenticationResponseJSON,
+          expectedChallenge: challenge,
+          rp,
+        },
+      },
+    );
+    const stepFacts = facts(request, loaded, state.username, correlationId, state.userId);
+    const totalMs = performance.now() - startedAt;
+    log.info(
+      {
+        event: 'sign_in_mfa',
+        tenant: loaded.tenant.name,
+        username: state.username,
+        method: 'webauthn',
+        ok: result.ok,
+        locked: !result.ok && result.locked,
+        correlationId,
+      },
+      'second factor',
+    );
+    await record(
+      mfaStepEntry(stepFacts, { method: 'webauthn', ok: result.ok, locked: !result.ok && result.locked, totalMs }),
+    );
+    if (result.ok) return finishLogin(request, reply, loaded, state, result.amr);
+    if (result.locked) return sendTooMany(reply, loaded.tenant, result.retryAfterSeconds);
+    return renderChallenge(reply, loaded, 200, rest, {
+      alert: { message: 'That security key was not accepted. Use the key you registered, or another way.' },
+    });
+  }
+
+  app.post<{ Params: Params }>(
+    '/signin/:tenant/:uid/mfa-enrol-key',
+    { bodyLimit: BODY_LIMIT },
+    async (request, reply) => {
+      const startedAt = performance.now();
+      const loaded = await load(request, reply);
+      requireCsrf(loaded, request.body);
+      const state = await states.get(loaded.tenant.id, loaded.details.uid);
+      const rp = rpFor(loaded.tenant);
+      if (state?.stage !== 'mfa_enrol' || !options.mfa || !rp) return reply.redirect(loaded.base, 303);
+      if (await rateLimited(request, reply, loaded, state.username)) return reply;
+      const challenge = state.webauthnChallenge;
+      const response = securityKeyResponse.safeParse(request.body ?? {});
+      const { webauthnChallenge: _used, ...rest } = state;
+      await states.set(loaded.tenant.id, loaded.details.uid, rest, loaded.ttlSeconds);
+      const user = { tenantId: loaded.tenant.id, userId: state.userId };
+      const stepFacts = facts(request, loaded, state.username, randomUUID(), state.userId);
+      let credential: Awaited<ReturnType<typeof verifyWebAuthnRegistration>> | undefined;
+      if (challenge && response.success) {
+        try {
+          credential = await verifyWebAuthnRegistration({
+            rp,
+            response: response.data.response as unknown as RegistrationResponseJSON,
+            expectedChallenge: challenge,
+          });
+        } catch (error) {
+          if (!(error instanceof ProtectionError)) throw error;
+        }
+      }
+      if (!credential) {
+        // Not a guess at a secret (the key proves nothing yet): no lockout count, but a log record.
+        await record(
+          mfaStepEntry(stepFacts, { method: 'webauthn', ok: false, totalMs: performance.now() - startedAt }),
+        );
+        return renderKeyEnrol(reply, loaded, 400, rest, rp, {
+          message: 'The security key could not be registered. Try again.',
+        });
+      }
+      await options.mfa.addWebAuthnCredential({ ...user, credential, name: 'Security key' });
+      await record(mfaStepEntry(stepFacts, { method: 'webauthn', ok: true, totalMs: performance.now() - startedAt }));
+      // Recovery codes as for the app: a lost key must not lock the user out for good.
+      const codes = await options.mfa.regenerateRecoveryCodes(user);
+      const amr = amrFor({ method: 'webauthn', deviceBound: credential.deviceType === 'singleDevice' });
+      await states.set(
+        loaded.tenant.id,
+        loaded.details.uid,
+        { stage: 'mfa_done', username: state.username, userId: state.userId, amr },
+        loaded.ttlSeconds,
+      );
+      return sendPage(
+        reply,
+        200,
+        recoveryCodesPage({
+          tenantDisplayName: loaded.tenant.displayName,
+          codes,
+          continueAction: `${loaded.base}/mfa-continue`,
+          csrfToken: loaded.token,
+        }),
+      );
+    },
+  );
 
   app.post<{ Params: Params }>(
     '/signin/:tenant/:uid/mfa-continue',

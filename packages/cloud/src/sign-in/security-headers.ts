@@ -9,8 +9,26 @@ import type { FastifyReply } from 'fastify';
 export const SIGN_IN_CSP =
   "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'";
 
+/**
+ * The WebAuthn pages load one script of this origin (mfa/pages/webauthn-script.ts); still no inline script, no eval,
+ * and no fetch (`connect-src` falls back to 'none': the script only fills and submits the form).
+ */
+export const SIGN_IN_SCRIPT_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'";
+
+const scriptPages = new WeakSet<FastifyReply>();
+
+/** This page loads the WebAuthn script: send SIGN_IN_SCRIPT_CSP instead of SIGN_IN_CSP. */
+export function allowSignInScript(reply: FastifyReply): void {
+  scriptPages.add(reply);
+}
+
+/**
+ * Always overwrites the CSP (the app-wide helmet policy has a `form-action` that must not reach these pages; see
+ * above).
+ */
 export function setSecurityHeaders(reply: FastifyReply): void {
-  reply.header('content-security-policy', SIGN_IN_CSP);
+  reply.header('content-security-policy', scriptPages.has(reply) ? SIGN_IN_SCRIPT_CSP : SIGN_IN_CSP);
   reply.header('x-frame-options', 'DENY');
   reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
   reply.header('x-content-type-options', 'nosniff');

@@ -1,6 +1,8 @@
 import { html } from '../../sign-in/html.ts';
 import { type Alert, layout } from '../../sign-in/pages/layout.ts';
 import type { MfaMethod } from '../amr.ts';
+import { securityKeyForm } from './security-key-form.ts';
+import { WEBAUTHN_SCRIPT_PATH } from './webauthn-script.ts';
 
 export interface MfaChallengePageInput {
   readonly tenantDisplayName: string;
@@ -8,8 +10,13 @@ export interface MfaChallengePageInput {
   readonly action: string;
   readonly abortAction: string;
   readonly csrfToken: string;
-  /** The user's enrolled methods, from decideMfa(). `webauthn` needs the script-enabled page (not rendered here). */
+  /** The user's enrolled methods, from decideMfa(). `webauthn` is offered only with `webAuthn` below. */
   readonly methods: readonly MfaMethod[];
+  /**
+   * Security key sign-in: the assertion options (webAuthnAuthenticationOptions) and where to post the result. The
+   * page then loads the WebAuthn script: the route must send SIGN_IN_SCRIPT_CSP.
+   */
+  readonly webAuthn?: { readonly options: unknown; readonly action: string };
   /** Show the recovery-code form instead of the app-code form (after "Use a recovery code"). */
   readonly useRecoveryCode?: boolean;
   /** GET target that switches to the recovery-code form. */
@@ -18,11 +25,13 @@ export interface MfaChallengePageInput {
 }
 
 /**
- * The second-factor page after an accepted password: a code from the authenticator app, or a recovery code. No
- * script. `autocomplete="one-time-code"` lets phones offer the code (HTML autofill detail tokens).
+ * The second-factor page after an accepted password: a security key (with the WebAuthn script), a code from the
+ * authenticator app, or a recovery code (these two without script). `autocomplete="one-time-code"` lets phones offer the code (HTML autofill detail tokens).
  */
 export function mfaChallengePage(input: MfaChallengePageInput): string {
+  const key = input.webAuthn && input.methods.includes('webauthn') && input.useRecoveryCode !== true;
   const recovery = input.useRecoveryCode === true || !input.methods.includes('totp');
+  const codeForm = !key || input.methods.includes('totp');
   const form = recovery
     ? html`<input type="hidden" name="method" value="recovery_code">
 <label for="code">Recovery code</label>
@@ -33,18 +42,34 @@ export function mfaChallengePage(input: MfaChallengePageInput): string {
 <input type="text" id="code" name="code" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]*" required maxlength="8" autofocus aria-describedby="code-hint">
 <p class="hint" id="code-hint">Open the authenticator app and enter the 6-digit code for this account.</p>`;
   const switchLink =
-    !recovery && input.methods.includes('recovery_code') && input.recoveryHref
+    !(codeForm && recovery) && input.methods.includes('recovery_code') && input.recoveryHref
       ? html`<p class="hint"><a href="${input.recoveryHref}">Use a recovery code instead</a></p>`
       : '';
   return layout({
     title: 'Verify it is you',
     tenantDisplayName: input.tenantDisplayName,
     alert: input.alert,
-    body: html`<form method="post" action="${input.action}" novalidate>
+    scriptSrc: key ? WEBAUTHN_SCRIPT_PATH : undefined,
+    body: html`${
+      key
+        ? securityKeyForm({
+            ceremony: 'get',
+            action: input.webAuthn!.action,
+            csrfToken: input.csrfToken,
+            options: input.webAuthn!.options,
+            buttonLabel: 'Use your security key',
+          })
+        : ''
+    }
+${
+  codeForm
+    ? html`<form method="post" action="${input.action}" novalidate>
 <input type="hidden" name="csrf" value="${input.csrfToken}">
 ${form}
 <button type="submit">Verify</button>
-</form>
+</form>`
+    : ''
+}
 ${switchLink}
 <form method="post" action="${input.abortAction}">
 <input type="hidden" name="csrf" value="${input.csrfToken}">

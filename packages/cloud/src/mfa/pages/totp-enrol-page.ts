@@ -11,6 +11,8 @@ export interface TotpEnrolPageInput {
   readonly qrSvg: string;
   readonly secretBase32: string;
   readonly uri: string;
+  /** GET target of the security-key set-up, when the cloud offers WebAuthn. */
+  readonly securityKeyHref?: string;
   readonly alert?: Alert;
 }
 
@@ -38,6 +40,7 @@ export function totpEnrolPage(input: TotpEnrolPageInput): string {
 <input type="text" id="code" name="code" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]*" required maxlength="8" autofocus>
 <button type="submit">Verify and continue</button>
 </form>
+${input.securityKeyHref ? html`<p class="hint"><a href="${input.securityKeyHref}">Use a security key or passkey instead</a></p>` : ''}
 <form method="post" action="${input.abortAction}">
 <input type="hidden" name="csrf" value="${input.csrfToken}">
 <button type="submit" class="secondary">Cancel</button>

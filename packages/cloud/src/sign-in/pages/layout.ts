@@ -18,6 +18,8 @@ export interface LayoutInput {
   readonly tenantDisplayName?: string;
   readonly alert?: Alert;
   readonly body: SafeHtml;
+  /** A script of this origin (the WebAuthn pages only; the route must send a CSP that allows it). */
+  readonly scriptSrc?: string;
 }
 
 export function alertBlock(alert: Alert | undefined): SafeHtml {
@@ -37,6 +39,7 @@ export function layout(input: LayoutInput): string {
 <meta name="referrer" content="no-referrer">
 <title>${input.title}${input.tenantDisplayName ? ` - ${input.tenantDisplayName}` : ''}</title>
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
+${input.scriptSrc ? html`<script src="${input.scriptSrc}" defer></script>` : ''}
 </head>
 <body>
 <main class="card" aria-labelledby="title">
