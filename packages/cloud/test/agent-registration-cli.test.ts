@@ -91,3 +91,59 @@ test('a reused token fails with a message that says what to do; a bad --ttl is r
   assert.equal(badTtl.code, 1);
   assert.match(badTtl.stderr, /--ttl must look like/);
 });
+
+test('agent-token list and revoke: a revoked token registers nothing; a used token cannot be revoked', async () => {
+  await admin('tenant', 'create', '--name', 'tokens', '--domain', 'tokens.test');
+  const create = async () => {
+    const run = await admin('--json', 'agent-token', 'create', '--tenant', 'tokens');
+    assert.equal(run.code, 0, run.stderr);
+    return JSON.parse(run.stdout) as { token: string; tokenId: string };
+  };
+  const kept = await create();
+  const revoked = await create();
+
+  const revoke = await admin('--json', 'agent-token', 'revoke', revoked.tokenId);
+  assert.equal(revoke.code, 0, revoke.stderr);
+  assert.equal(JSON.parse(revoke.stdout).status, 'revoked');
+  // Twice is harmless.
+  assert.equal((await admin('agent-token', 'revoke', revoked.tokenId)).code, 0);
+
+  const refused = await runCli(
+    ['agent', 'register', '--cloud', t.cloud.adminUrl, '--state-dir', join(root, 'revoked-token')],
+    { OPENPTA_AGENT_TOKEN: revoked.token },
+  );
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /revoked by an administrator/);
+  assert.match(refused.stderr, /TOKEN_REVOKED/);
+
+  const registered = await runCli(
+    ['agent', 'register', '--cloud', t.cloud.adminUrl, '--state-dir', join(root, 'kept-token'), '--json'],
+    { OPENPTA_AGENT_TOKEN: kept.token },
+  );
+  assert.equal(registered.code, 0, registered.stderr);
+  const agentId = JSON.parse(registered.stdout).agentId as string;
+
+  const list = await admin('--json', 'agent-token', 'list', '--tenant', 'tokens');
+  assert.equal(list.code, 0, list.stderr);
+  const tokens = JSON.parse(list.stdout) as Record<string, unknown>[];
+  const byId = new Map(tokens.map((t) => [t.tokenId, t]));
+  assert.equal(tokens.length, 2);
+  assert.equal(byId.get(revoked.tokenId)?.status, 'revoked');
+  assert.match(String(byId.get(revoked.tokenId)?.revokedBy), /^admin-token:/);
+  assert.equal(byId.get(kept.tokenId)?.status, 'used');
+  assert.equal(byId.get(kept.tokenId)?.usedByAgentId, agentId);
+  assert.ok(!list.stdout.includes(kept.token) && !list.stdout.includes(revoked.token), 'no token secret listed');
+
+  const human = await admin('agent-token', 'list', '--tenant', 'tokens');
+  assert.match(human.stdout, new RegExp(`^${revoked.tokenId} +revoked `, 'm'));
+
+  const usedRevoke = await admin('agent-token', 'revoke', kept.tokenId);
+  assert.equal(usedRevoke.code, 1);
+  assert.match(usedRevoke.stderr, /already used by agent .*revoke that agent instead.*conflict, HTTP 409/);
+  const unknown = await admin('agent-token', 'revoke', 'no-such-token');
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /HTTP 404/);
+
+  const audit = await admin('--json', 'audit', '--limit', '20');
+  assert.ok(JSON.parse(audit.stdout).some((e: { action: string }) => e.action === 'agent.token.revoke'));
+});

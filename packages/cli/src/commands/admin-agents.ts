@@ -1,5 +1,5 @@
 /**
- * `openpta admin agent-token create` and `openpta admin agents list|revoke`: agent registration tokens and the
+ * `openpta admin agent-token create|list|revoke` and `openpta admin agents list|revoke`: agent registration tokens and the
  * agents of a tenant, through the admin API (same connection options as every `openpta admin` command).
  */
 import type { Command } from 'commander';
@@ -15,6 +15,20 @@ export function parseTtl(value: string): number {
   if (!match) throw new Error(`--ttl must look like 90s, 15m, 1h or 2d (got ${value})`);
   const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[match[2] as 's' | 'm' | 'h' | 'd'];
   return Number(match[1]) * unit;
+}
+
+/** Aligned columns, "-" for empty values. */
+function table(keys: readonly string[], list: readonly Json[]): string {
+  const rows = [[...keys], ...list.map((a) => keys.map((k) => String(a[k] ?? '-')))];
+  const widths = keys.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return `${rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }
 
 export function registerAdminAgents(
@@ -39,9 +53,8 @@ export function registerAdminAgents(
   };
   const json = (cmd: Command) => cmd.optsWithGlobals<AdminGlobalOptions>().json === true;
 
-  admin
-    .command('agent-token')
-    .description('agent registration tokens')
+  const tokens = admin.command('agent-token').description('agent registration tokens');
+  tokens
     .command('create')
     .description('create a single-use agent registration token (carries the cloud CA fingerprint)')
     .requiredOption('--tenant <name>', 'tenant name')
@@ -57,6 +70,30 @@ export function registerAdminAgents(
               `cloud CA ${created.caFingerprint}\n` +
               'on the agent host: OPENPTA_AGENT_TOKEN=<token> openpta agent register --cloud <url> --state-dir <dir>\n',
       );
+    });
+
+  tokens
+    .command('list')
+    .description(
+      'list the registration tokens of a tenant: status (unused, used, expired, revoked), expiry, who used it',
+    )
+    .requiredOption('--tenant <name>', 'tenant name')
+    .action(async (opts: { tenant: string }, cmd: Command) => {
+      const { tokens: list } = (await call(
+        cmd,
+        'GET',
+        `${API}/tenants/${encodeURIComponent(opts.tenant)}/agent-tokens`,
+      )) as { tokens: Json[] };
+      if (json(cmd)) return out(`${JSON.stringify(list, null, 2)}\n`);
+      out(table(['tokenId', 'status', 'createdAt', 'expiresAt', 'usedByAgentId', 'revokedAt'], list));
+    });
+  tokens
+    .command('revoke')
+    .description('revoke an unused registration token: it can no longer register an agent')
+    .argument('<id>', 'token id (from `openpta admin agent-token list`)')
+    .action(async (id: string, _opts: unknown, cmd: Command) => {
+      const token = await call(cmd, 'POST', `${API}/agent-tokens/${encodeURIComponent(id)}/revoke`);
+      out(json(cmd) ? `${JSON.stringify(token, null, 2)}\n` : `revoked registration token ${token.tokenId}\n`);
     });
 
   const agents = admin.command('agents').description('registered agents of a tenant');
@@ -82,18 +119,7 @@ export function registerAdminAgents(
         'served',
         'failed',
       ];
-      const rows = [keys, ...list.map((a) => keys.map((k) => String(a[k] ?? '-')))];
-      const widths = keys.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-      out(
-        `${rows
-          .map((r) =>
-            r
-              .map((c, i) => c.padEnd(widths[i]!))
-              .join('  ')
-              .trimEnd(),
-          )
-          .join('\n')}\n`,
-      );
+      out(table(keys, list));
     });
   agents
     .command('revoke')

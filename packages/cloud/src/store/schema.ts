@@ -123,6 +123,9 @@ export interface AgentRegistrationTokensTable {
   expires_at: number;
   used_at: number | null;
   used_by_agent_id: string | null;
+  /** 0005-agent-token-revocation: revoked by an administrator before use. */
+  revoked_at: number | null;
+  revoked_by: string | null;
 }
 
 /** Registered agents (0003-agents). */

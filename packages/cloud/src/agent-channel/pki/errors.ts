@@ -17,6 +17,10 @@ export const AGENT_IDENTITY_ERRORS = {
     'unauthorized',
     'the registration token has expired: create a new one with `openpta admin agent-token create`',
   ],
+  TOKEN_REVOKED: [
+    'unauthorized',
+    'the registration token was revoked by an administrator: create a new one with `openpta admin agent-token create`',
+  ],
   TOKEN_USED: ['unauthorized', 'the registration token was already used (tokens are single-use): create a new one'],
   TOKEN_WRONG_TENANT: ['forbidden', 'the registration token belongs to another tenant: create one for this tenant'],
   CSR_INVALID: [

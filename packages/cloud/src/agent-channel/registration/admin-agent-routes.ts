@@ -6,6 +6,7 @@ import type { CloudContext } from '../../context.ts';
 import { CloudError, notFound } from '../../errors.ts';
 import type { AgentRegistry } from './agent-registry.ts';
 import type { AgentView } from './agent-view.ts';
+import type { RegistrationTokenView } from './registration-token-admin.ts';
 
 const nameParamsSchema = z.object({ name: z.string().min(1).max(200) });
 const idParamsSchema = z.object({ id: z.string().min(1).max(64) });
@@ -47,9 +48,27 @@ export function agentJson(agent: AgentView, tenantName: string) {
   };
 }
 
+/** The JSON shape of a registration token in the admin API (never its secret). */
+export function registrationTokenJson(token: RegistrationTokenView, tenantName: string) {
+  return {
+    tokenId: token.tokenId,
+    tenant: tenantName,
+    status: token.status,
+    createdBy: token.createdBy,
+    createdAt: iso(token.createdAt),
+    expiresAt: iso(token.expiresAt),
+    usedAt: iso(token.usedAt),
+    usedByAgentId: token.usedByAgentId,
+    revokedAt: iso(token.revokedAt),
+    revokedBy: token.revokedBy,
+  };
+}
+
 /**
  * Admin API for agents, under the platform's /admin/api/v1 prefix and the same bearer token:
  * - POST /tenants/:name/agent-tokens {ttlSeconds?} -> 201 { token, tokenId, tenant, expiresAt, caFingerprint }
+ * - GET  /tenants/:name/agent-tokens -> { tokens: [...] } (status unused | used | expired | revoked; no secrets)
+ * - POST /agent-tokens/:id/revoke -> token (status "revoked"); 409 when it was already used
  * - GET  /tenants/:name/agents -> { agents: [...] }
  * - GET  /agents/:id -> agent
  * - POST /agents/:id/revoke -> agent (status "revoked"); the agent is disconnected at once.
@@ -95,6 +114,20 @@ export async function adminAgentRoutes(
       expiresAt: new Date(created.expiresAt).toISOString(),
       caFingerprint: `sha256:${created.caFingerprint}`,
     });
+  });
+
+  app.get(`${ADMIN_API_PREFIX}/tenants/:name/agent-tokens`, async (request) => {
+    const { name } = nameParamsSchema.parse(request.params);
+    const tenant = await tenants.requireByName(name);
+    const tokens = await registry.listRegistrationTokens(tenant.id);
+    return { tokens: tokens.map((t) => registrationTokenJson(t, tenant.name)) };
+  });
+
+  app.post(`${ADMIN_API_PREFIX}/agent-tokens/:id/revoke`, async (request) => {
+    const { id } = idParamsSchema.parse(request.params);
+    const token = await registry.revokeRegistrationToken(id, request.adminActor ?? 'unknown');
+    const tenant = await tenants.getById(token.tenantId);
+    return registrationTokenJson(token, tenant?.name ?? token.tenantId);
   });
 
   app.get(`${ADMIN_API_PREFIX}/tenants/:name/agents`, async (request) => {

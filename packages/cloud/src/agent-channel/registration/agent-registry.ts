@@ -13,6 +13,11 @@ import { createCertificateAuthenticator } from './authenticate-agent.ts';
 import { AGENT_IDENTITY_DEFAULTS } from './defaults.ts';
 import { registerWithToken } from './register-agent.ts';
 import { newRegistrationToken } from './registration-token.ts';
+import {
+  listRegistrationTokens,
+  type RegistrationTokenView,
+  revokeRegistrationToken,
+} from './registration-token-admin.ts';
 import type { RegistryContext } from './registry-context.ts';
 import type {
   AgentActivityUpdate,
@@ -110,6 +115,14 @@ export function createAgentRegistry(options: AgentRegistryOptions) {
         caFingerprint: fingerprint,
       };
     },
+
+    /** The tenant's registration tokens (status unused, used, expired or revoked), newest first; never a secret. */
+    listRegistrationTokens: (tenantId: string): Promise<RegistrationTokenView[]> =>
+      listRegistrationTokens(db, tenantId, now()),
+
+    /** Revokes an unused registration token (audited); 404 unknown, 409 already used. */
+    revokeRegistrationToken: (tokenId: string, actor: string): Promise<RegistrationTokenView> =>
+      revokeRegistrationToken(db, tokenId, actor, now()),
 
     register: (input: RegisterInput): Promise<AgentCredentials> => registerWithToken(ctx, input),
 

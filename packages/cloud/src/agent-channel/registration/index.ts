@@ -12,6 +12,7 @@ export { type AgentStatus, type AgentView, agentStatus } from './agent-view.ts';
 export { AGENT_IDENTITY_DEFAULTS, type AgentIdentitySettings } from './defaults.ts';
 export { registrationRoutes } from './registration-routes.ts';
 export { hashTokenSecret, parseRegistrationToken } from './registration-token.ts';
+export type { RegistrationTokenStatus, RegistrationTokenView } from './registration-token-admin.ts';
 export type {
   AgentActivityUpdate,
   AgentAuthenticationResult,

@@ -30,6 +30,7 @@ export async function registerWithToken(ctx: RegistryContext, input: RegisterInp
       throw new AgentIdentityError('TOKEN_WRONG_TENANT');
     }
   }
+  if (token.revoked_at !== null) throw new AgentIdentityError('TOKEN_REVOKED');
   if (token.used_at !== null) throw new AgentIdentityError('TOKEN_USED');
   const time = ctx.now();
   if (time >= Number(token.expires_at)) throw new AgentIdentityError('TOKEN_EXPIRED');
@@ -43,6 +44,7 @@ export async function registerWithToken(ctx: RegistryContext, input: RegisterInp
     .set({ used_at: time, used_by_agent_id: agentId })
     .where('id', '=', token.id)
     .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
     .executeTakeFirst();
   if (Number(consumed.numUpdatedRows) !== 1) throw new AgentIdentityError('TOKEN_USED');
 
