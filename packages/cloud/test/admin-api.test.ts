@@ -48,6 +48,21 @@ test('admin API auth: missing, malformed or wrong token is 401 with a Bearer cha
   assert.equal(ok.status, 200);
 });
 
+test('every admin scope (platform, OIDC keys, protection) checks the token the same way', async () => {
+  const nearMiss = `${t.token.slice(0, -1)}${t.token.endsWith('A') ? 'B' : 'A'}`;
+  const paths = [`${API}/tenants`, `${API}/tenants/x/signing-keys`, `${API}/tenants/x/protection`];
+  for (const path of paths) {
+    const missing = await t.http('GET', path);
+    assert.equal(missing.status, 401, path);
+    assert.match(missing.json.message, /admin API needs "Authorization: Bearer <admin token>"/, path);
+    assert.equal(missing.headers['www-authenticate'], 'Bearer realm="openpta-admin"', path);
+    const wrong = await t.http('GET', path, { headers: { authorization: `Bearer ${nearMiss}` } });
+    assert.equal(wrong.status, 401, path);
+    assert.equal(wrong.json.message, 'admin token is not valid', path);
+    assert.equal(wrong.headers['www-authenticate'], 'Bearer realm="openpta-admin", error="invalid_token"', path);
+  }
+});
+
 test('tenants: create 201, duplicate domain 409, unknown 404, bad input 400 with the field, bad JSON 400', async () => {
   const created = await t.admin('POST', `${API}/tenants`, { name: 'contoso', domains: ['Contoso.com'] });
   assert.equal(created.status, 201);

@@ -8,7 +8,14 @@ export {
   type ProtocolFailure,
 } from './errors.ts';
 export * from './frames/index.ts';
-export { INFRASTRUCTURE_FAILURES, isOutcome, OUTCOMES, type Outcome, PASSWORD_PROVEN } from './outcome.ts';
+export {
+  ACCOUNT_STATE_OUTCOMES,
+  INFRASTRUCTURE_FAILURES,
+  isOutcome,
+  OUTCOMES,
+  type Outcome,
+  PASSWORD_PROVEN,
+} from './outcome.ts';
 export * from './registration/index.ts';
 export * from './transport/index.ts';
 export { negotiateProtocolVersion, PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './version.ts';

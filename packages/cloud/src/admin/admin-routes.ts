@@ -1,21 +1,15 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
-import { CloudError, notFound } from '../errors.ts';
+import { notFound } from '../errors.ts';
 import type { OidcClient } from '../tenants/client-service.ts';
 import { clientSettingsInputSchema, readClientSettings } from '../tenants/client-settings.ts';
 import { createTenantInputSchema, type Tenant } from '../tenants/tenant-service.ts';
 import { domainSchema, redirectUriSchema } from '../tenants/validation.ts';
-import { verifyAdminToken } from './admin-token.ts';
+import { requireAdminToken } from './admin-auth.ts';
 import { listAuditEvents, recordAudit } from './audit.ts';
 
 export const ADMIN_API_PREFIX = '/admin/api/v1';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    adminActor?: string;
-  }
-}
 
 const createClientBodySchema = z
   .object({
@@ -66,23 +60,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: CloudContext): Prom
   const { tenants, clients, users } = ctx.services;
   const db = ctx.store.db;
 
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer ([\x21-\x7e]{1,512})$/.exec(header) : null;
-    if (!match) {
-      reply.header('www-authenticate', 'Bearer realm="openpta-admin"');
-      throw new CloudError(
-        'unauthorized',
-        'admin API needs "Authorization: Bearer <admin token>" (see DATA_DIR/admin.json)',
-      );
-    }
-    const tokenId = await verifyAdminToken(db, match[1]!);
-    if (!tokenId) {
-      reply.header('www-authenticate', 'Bearer realm="openpta-admin", error="invalid_token"');
-      throw new CloudError('unauthorized', 'admin token is not valid');
-    }
-    request.adminActor = `admin-token:${tokenId}`;
-  });
+  app.addHook('onRequest', requireAdminToken(db));
 
   const audit = (request: FastifyRequest, action: string, target: string, details?: Record<string, unknown>) =>
     recordAudit(db, { actor: request.adminActor ?? 'unknown', action, target, details });

@@ -1,3 +1,4 @@
+export { requireAdminToken } from './admin-auth.ts';
 export {
   ADMIN_LOCAL_FILE,
   type AdminLocalFile,

@@ -6,9 +6,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ADMIN_API_PREFIX, recordAudit, verifyAdminToken } from '../admin/index.ts';
+import { ADMIN_API_PREFIX, recordAudit, requireAdminToken } from '../admin/index.ts';
 import type { CloudContext } from '../context.ts';
-import { CloudError } from '../errors.ts';
 import type { ProviderRegistry } from './provider-registry.ts';
 import { loadSigningJwks } from './signing-keys.ts';
 
@@ -21,16 +20,7 @@ export async function oidcAdminRoutes(
   const { ctx, registry } = options;
   const db = ctx.store.db;
 
-  app.addHook('onRequest', async (request, reply) => {
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer ([\x21-\x7e]{1,512})$/.exec(header) : null;
-    const tokenId = match ? await verifyAdminToken(db, match[1]!) : undefined;
-    if (!tokenId) {
-      reply.header('www-authenticate', 'Bearer realm="openpta-admin"');
-      throw new CloudError('unauthorized', 'admin API needs "Authorization: Bearer <admin token>"');
-    }
-    request.adminActor = `admin-token:${tokenId}`;
-  });
+  app.addHook('onRequest', requireAdminToken(db));
 
   app.post(`${ADMIN_API_PREFIX}/tenants/:name/signing-keys/rotate`, async (request) => {
     const { name } = paramsSchema.parse(request.params);

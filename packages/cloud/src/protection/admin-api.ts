@@ -1,7 +1,7 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { requireAdminToken } from '../admin/admin-auth.ts';
 import { ADMIN_API_PREFIX } from '../admin/admin-routes.ts';
-import { verifyAdminToken } from '../admin/admin-token.ts';
 import { recordAudit } from '../admin/audit.ts';
 import type { CloudContext, CloudPlugin } from '../context.ts';
 import { CloudError, notFound } from '../errors.ts';
@@ -110,21 +110,8 @@ async function registerRoutes(app: FastifyInstance, ctx: CloudContext, deps: Pro
   const db = ctx.store.db;
   const { tenants, users } = ctx.services;
   const signIns = new SignInLogStore(db);
-  const actors = new WeakMap<FastifyRequest, string>();
 
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer ([\x21-\x7e]{1,512})$/.exec(header) : null;
-    const tokenId = match ? await verifyAdminToken(db, match[1]!) : undefined;
-    if (!tokenId) {
-      reply.header('www-authenticate', 'Bearer realm="openpta-admin"');
-      throw new CloudError(
-        'unauthorized',
-        'admin API needs "Authorization: Bearer <admin token>" (see DATA_DIR/admin.json)',
-      );
-    }
-    actors.set(request, `admin-token:${tokenId}`);
-  });
+  app.addHook('onRequest', requireAdminToken(db));
 
   const tenantOf = async (request: FastifyRequest): Promise<Tenant> =>
     tenants.requireByName(nameParams.parse(request.params).name);
@@ -156,7 +143,7 @@ async function registerRoutes(app: FastifyInstance, ctx: CloudContext, deps: Pro
     );
     await tenants.updateSettings(tenant.name, { ...tenant.settings, protection: next });
     await recordAudit(db, {
-      actor: actors.get(request) ?? 'unknown',
+      actor: request.adminActor ?? 'unknown',
       action: 'tenant.protection.update',
       target: `tenant:${tenant.name}`,
       details: { protection: next },
@@ -193,7 +180,7 @@ async function registerRoutes(app: FastifyInstance, ctx: CloudContext, deps: Pro
     const removed = await resetUserMfa(db, {
       tenantId: tenant.id,
       userId: user.id,
-      actor: actors.get(request) ?? 'unknown',
+      actor: request.adminActor ?? 'unknown',
       reason,
     });
     return { tenant: tenant.name, userId: user.id, upn: user.upn, removed };
@@ -237,7 +224,7 @@ async function registerRoutes(app: FastifyInstance, ctx: CloudContext, deps: Pro
     if (!deps.lockout) throw new CloudError('not_ready', 'smart lockout is not running in this process');
     await deps.lockout.unlock({ tenantId: tenant.id, username: ref });
     await recordAudit(db, {
-      actor: actors.get(request) ?? 'unknown',
+      actor: request.adminActor ?? 'unknown',
       action: 'user.lockout.unlock',
       target: `tenant:${tenant.name}`,
       details: { username: ref },

@@ -1,4 +1,4 @@
-import { OUTCOMES } from '@openpta/protocol';
+import { ACCOUNT_STATE_OUTCOMES, OUTCOMES } from '@openpta/protocol';
 import { z } from 'zod';
 
 /**
@@ -23,14 +23,8 @@ export const SIGN_IN_RESULTS = [
   'rate_limited',
   'mfa_failed',
   'mfa_locked_out',
-  'account_disabled',
-  'account_expired',
-  // Locked by Active Directory itself.
-  'account_locked',
-  'password_expired',
-  'password_must_change',
-  'logon_hours',
-  'workstation_restricted',
+  // The password was right; the directory reports the account's state (account_locked: locked by AD itself).
+  ...ACCOUNT_STATE_OUTCOMES,
   // Infrastructure failure or no agent: "try again later", never "wrong password".
   'service_unavailable',
   'bad_request',

@@ -4,9 +4,9 @@
  * and answers the outcome, the DC and the timings. It proves an agent end to end after installation or a change.
  * Needs the admin bearer token; the password is used once and never logged or stored.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { verifyAdminToken } from '../../admin/admin-token.ts';
+import { requireAdminToken } from '../../admin/admin-auth.ts';
 import type { CloudContext } from '../../context.ts';
 import { CloudError } from '../../errors.ts';
 import type { AgentRegistry } from '../registration/agent-registry.ts';
@@ -24,18 +24,7 @@ export async function agentCheckRoute(
   registry: AgentRegistry,
   verifier: ChannelVerifier,
 ): Promise<void> {
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer ([\x21-\x7e]{1,512})$/.exec(header) : null;
-    const tokenId = match ? await verifyAdminToken(ctx.store.db, match[1]!) : undefined;
-    if (!tokenId) {
-      reply.header('www-authenticate', 'Bearer realm="openpta-admin"');
-      throw new CloudError(
-        'unauthorized',
-        'admin API needs "Authorization: Bearer <admin token>" (see DATA_DIR/admin.json)',
-      );
-    }
-  });
+  app.addHook('onRequest', requireAdminToken(ctx.store.db));
   app.post('/admin/api/v1/agents/:id/check', async (request) => {
     const params = paramsSchema.safeParse(request.params);
     const body = bodySchema.safeParse(request.body ?? {});
