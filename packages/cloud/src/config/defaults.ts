@@ -34,6 +34,11 @@ export const ENV_VARS = {
   dataKeyFile: 'OPENPTA_DATA_KEY_FILE',
   logLevel: 'OPENPTA_LOG_LEVEL',
   shutdownTimeoutMs: 'OPENPTA_SHUTDOWN_TIMEOUT_MS',
+  'agents.certificateValidityMs': 'OPENPTA_AGENTS_CERTIFICATE_VALIDITY_MS',
+  'agents.renewAtFraction': 'OPENPTA_AGENTS_RENEW_AT_FRACTION',
+  'agents.tokenTtlMs': 'OPENPTA_AGENTS_TOKEN_TTL_MS',
+  'agents.maxTokenTtlMs': 'OPENPTA_AGENTS_MAX_TOKEN_TTL_MS',
+  'agents.activeWindowMs': 'OPENPTA_AGENTS_ACTIVE_WINDOW_MS',
 } as const;
 
 /** The command-line flag for each field, used in error messages. */

@@ -28,7 +28,10 @@ export interface LoadConfigOptions {
   cwd?: string;
 }
 
-type Raw = Record<string, unknown> & { tls?: Record<string, unknown> };
+type Raw = Record<string, unknown> & { tls?: Record<string, unknown>; agents?: Record<string, unknown> };
+
+/** Nested blocks merged field by field across layers. */
+const BLOCKS = ['tls', 'agents'] as const;
 
 /**
  * Resolves the configuration: flags > environment (OPENPTA_*) > config file (YAML or JSON, from --config or
@@ -55,6 +58,13 @@ export function loadCloudConfig({
       keyFile: env[ENV_VARS['tls.keyFile']],
       caFile: env[ENV_VARS['tls.caFile']],
     },
+    agents: {
+      certificateValidityMs: env[ENV_VARS['agents.certificateValidityMs']],
+      renewAtFraction: env[ENV_VARS['agents.renewAtFraction']],
+      tokenTtlMs: env[ENV_VARS['agents.tokenTtlMs']],
+      maxTokenTtlMs: env[ENV_VARS['agents.maxTokenTtlMs']],
+      activeWindowMs: env[ENV_VARS['agents.activeWindowMs']],
+    },
   };
   const fromFlags: Raw = {
     dataDir: flags.dataDir,
@@ -67,7 +77,7 @@ export function loadCloudConfig({
     shutdownTimeoutMs: flags.shutdownTimeoutMs,
     tls: { certFile: flags.tlsCertFile, keyFile: flags.tlsKeyFile, caFile: flags.tlsCaFile },
   };
-  const merged = mergeLayers([{ ...CONFIG_DEFAULTS, tls: {} }, fromFile, fromEnv, fromFlags]);
+  const merged = mergeLayers([{ ...CONFIG_DEFAULTS, tls: {}, agents: {} }, fromFile, fromEnv, fromFlags]);
 
   const parsed = cloudConfigInputSchema.safeParse(merged);
   if (!parsed.success) {
@@ -102,6 +112,7 @@ export function loadCloudConfig({
     shutdownTimeoutMs: input.shutdownTimeoutMs,
     requestTimeoutMs: input.requestTimeoutMs,
     bodyLimitBytes: input.bodyLimitBytes,
+    agents: Object.fromEntries(Object.entries(input.agents).filter(([, v]) => v !== undefined)),
   };
 }
 
@@ -133,14 +144,15 @@ function readConfigFile(path: string): Raw {
   return value as Raw;
 }
 
-/** Later layers win; undefined means "not set here". The tls block merges field by field. */
+/** Later layers win; undefined means "not set here". The tls and agents blocks merge field by field. */
 function mergeLayers(layers: Raw[]): Raw {
-  const out: Raw = { tls: {} };
+  const out: Raw = { tls: {}, agents: {} };
   for (const layer of layers) {
     for (const [key, value] of Object.entries(layer)) {
       if (value === undefined) continue;
-      if (key === 'tls' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
-        for (const [k, v] of Object.entries(value)) if (v !== undefined) out.tls![k] = v;
+      const block = BLOCKS.find((b) => b === key);
+      if (block !== undefined && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        for (const [k, v] of Object.entries(value)) if (v !== undefined) out[block]![k] = v;
       } else {
         out[key] = value;
       }

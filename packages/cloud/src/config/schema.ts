@@ -39,6 +39,42 @@ const databaseUrlSchema = z
     'must be sqlite:<file path> or postgres://user@host:port/database',
   );
 
+const DAY_MS = 86_400_000;
+
+/**
+ * Agent identity settings (agent-channel/registration/defaults.ts holds their defaults). Each is optional here: an
+ * unset one keeps the default. Durations in milliseconds, like every duration in this file.
+ */
+const agentsSchema = z
+  .object({
+    certificateValidityMs: z.coerce
+      .number()
+      .int()
+      .min(60_000, 'must be at least 60000 (1 minute)')
+      .max(398 * DAY_MS, 'must be at most 398 days')
+      .optional(),
+    renewAtFraction: z.coerce
+      .number()
+      .min(0.1, 'must be between 0.1 and 0.95')
+      .max(0.95, 'must be between 0.1 and 0.95')
+      .optional(),
+    tokenTtlMs: z.coerce
+      .number()
+      .int()
+      .min(60_000)
+      .max(7 * DAY_MS)
+      .optional(),
+    maxTokenTtlMs: z.coerce
+      .number()
+      .int()
+      .min(60_000)
+      .max(7 * DAY_MS)
+      .optional(),
+    activeWindowMs: z.coerce.number().int().min(10_000).max(3_600_000).optional(),
+  })
+  .strict()
+  .default({});
+
 /** The validated configuration, before defaults that depend on other fields are derived (see load-config.ts). */
 export const cloudConfigInputSchema = z
   .object({
@@ -64,9 +100,18 @@ export const cloudConfigInputSchema = z
       .int()
       .min(1024)
       .max(100 * 1024 * 1024),
+    agents: agentsSchema,
   })
   .strict()
   .superRefine((config, ctx) => {
+    const { tokenTtlMs, maxTokenTtlMs } = config.agents;
+    if (tokenTtlMs !== undefined && maxTokenTtlMs !== undefined && tokenTtlMs > maxTokenTtlMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['agents', 'tokenTtlMs'],
+        message: 'must not be longer than agents.maxTokenTtlMs',
+      });
+    }
     if ((config.tls.certFile === undefined) !== (config.tls.keyFile === undefined)) {
       ctx.addIssue({
         code: 'custom',
@@ -99,4 +144,8 @@ export interface CloudConfig {
   shutdownTimeoutMs: number;
   requestTimeoutMs: number;
   bodyLimitBytes: number;
+  /** Agent identity settings that were set (certificate validity, renewal point, token lifetimes, active window). */
+  agents: AgentsConfig;
 }
+
+export type AgentsConfig = z.infer<typeof agentsSchema>;

@@ -24,7 +24,8 @@ export function getAgentRegistry(ctx: CloudContext, options: AgentIdentityPlugin
       db: ctx.store.db,
       secretBox: ctx.secretBox,
       serverTrustAnchorPem: serverTrustAnchorPem(ctx.tls),
-      settings: options.settings,
+      // The operator's config (agents.* in the config file or OPENPTA_AGENTS_*), then the plugin's own (tests).
+      settings: { ...ctx.config.agents, ...options.settings },
       now: options.now,
     });
     registries.set(ctx, registry);
