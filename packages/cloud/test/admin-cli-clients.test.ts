@@ -12,7 +12,15 @@ import * as oidc from 'openid-client';
 import { SignInRateLimiter } from '../src/protection/index.ts';
 import { runCli } from './helpers/cli-process.ts';
 import { type Harness, POST_LOGOUT_URI, REDIRECT_URI, startHarness } from './support/oidc-harness.ts';
-import { authorizationRequest, discoverRp, HttpSession, openSignIn, signIn, submitSignIn } from './support/oidc-rp.ts';
+import {
+  authorizationRequest,
+  discoverRp,
+  HttpSession,
+  openSignIn,
+  redeemCode,
+  signIn,
+  submitSignIn,
+} from './support/oidc-rp.ts';
 
 const PASSWORD = 'Scripted-Pass-2';
 const USER = 'lee@corp.example.test';
@@ -52,11 +60,7 @@ async function createClient(...extra: string[]) {
 
 async function codeGrant(config: oidc.Configuration) {
   const { pending, callback } = await signIn(h, config, USER, PASSWORD);
-  return oidc.authorizationCodeGrant(config, callback, {
-    pkceCodeVerifier: pending.codeVerifier,
-    expectedState: pending.state,
-    expectedNonce: pending.nonce,
-  });
+  return redeemCode(config, callback, pending);
 }
 
 describe('admin client create: settings', () => {
@@ -80,11 +84,7 @@ describe('admin client create: settings', () => {
     const { pending, callback } = await signIn(h, config, USER, PASSWORD);
     const wrong = await discoverRp(h, client.client_id, 'not-a-secret');
     await assert.rejects(
-      oidc.authorizationCodeGrant(wrong, callback, {
-        pkceCodeVerifier: pending.codeVerifier,
-        expectedState: pending.state,
-        expectedNonce: pending.nonce,
-      }),
+      redeemCode(wrong, callback, pending),
       (error: Error & { error?: string }) => error.error === 'invalid_client',
     );
   });

@@ -12,7 +12,7 @@ import { SignInRateLimiter } from '../src/protection/index.ts';
 import { type AdVerifier, adVerifier } from './support/ad-verifier.ts';
 import { HttpSession } from './support/http-session.ts';
 import { type Harness, POST_LOGOUT_URI, REDIRECT_URI, startHarness } from './support/oidc-harness.ts';
-import { authorizationRequest, discoverRp, openSignIn, signIn } from './support/oidc-rp.ts';
+import { authorizationRequest, discoverRp, openSignIn, redeemCode, signIn } from './support/oidc-rp.ts';
 
 let adv: AdVerifier;
 let h: Harness;
@@ -134,20 +134,12 @@ describe('OIDC provider of a tenant', () => {
     const config = await discoverRp(h, clientId, clientSecret);
     const user = adv.ad.users.normal;
     const first = await signIn(h, config, user.upn, user.password);
-    const t1 = await oidc.authorizationCodeGrant(config, first.callback, {
-      pkceCodeVerifier: first.pending.codeVerifier,
-      expectedState: first.pending.state,
-      expectedNonce: first.pending.nonce,
-    });
+    const t1 = await redeemCode(config, first.callback, first.pending);
     // The second request also asks for a scope the first did not: the first-party grant grows, still no page.
     const again = await authorizationRequest(config, { scope: 'openid profile email groups' });
     const back = await first.session.follow(again.url.href, h.baseUrl);
     assert.ok(back.location?.startsWith(REDIRECT_URI), 'no sign-in page the second time');
-    const t2 = await oidc.authorizationCodeGrant(config, new URL(back.location!), {
-      pkceCodeVerifier: again.codeVerifier,
-      expectedState: again.state,
-      expectedNonce: again.nonce,
-    });
+    const t2 = await redeemCode(config, new URL(back.location!), again);
     assert.equal(t2.claims()?.sub, t1.claims()?.sub);
     assert.equal(t1.claims()?.groups, undefined);
     assert.ok(Array.isArray(t2.claims()?.groups));
@@ -162,11 +154,7 @@ describe('OIDC provider of a tenant', () => {
     const config = await discoverRp(h, clientId, clientSecret);
     const user = adv.ad.users.grouped;
     const { pending, callback } = await signIn(h, config, user.upn, user.password, { scope: 'openid profile' });
-    const tokens = await oidc.authorizationCodeGrant(config, callback, {
-      pkceCodeVerifier: pending.codeVerifier,
-      expectedState: pending.state,
-      expectedNonce: pending.nonce,
-    });
+    const tokens = await redeemCode(config, callback, pending);
     const claims = tokens.claims();
     assert.equal(claims?.groups, undefined);
     assert.equal(claims?.email, undefined, 'no email without the email scope');
@@ -198,18 +186,11 @@ describe('OIDC provider of a tenant', () => {
     const user = adv.ad.users.normal;
     const { pending, callback } = await signIn(h, good, user.upn, user.password);
     const bad = await discoverRp(h, clientId, `${clientSecret}x`);
-    await assert.rejects(
-      oidc.authorizationCodeGrant(bad, callback, {
-        pkceCodeVerifier: pending.codeVerifier,
-        expectedState: pending.state,
-        expectedNonce: pending.nonce,
-      }),
-      (error: Error & { error?: string; status?: number }) => {
-        assert.equal(error.error, 'invalid_client');
-        assert.equal(error.status, 401);
-        return true;
-      },
-    );
+    await assert.rejects(redeemCode(bad, callback, pending), (error: Error & { error?: string; status?: number }) => {
+      assert.equal(error.error, 'invalid_client');
+      assert.equal(error.status, 401);
+      return true;
+    });
   });
 
   test('an unregistered redirect URI gets an error page, never a redirect', async () => {
@@ -235,11 +216,7 @@ describe('OIDC provider of a tenant', () => {
 
     const user = adv.ad.users.normal;
     const { pending, callback } = await signIn(h, config, user.upn, user.password);
-    const tokens = await oidc.authorizationCodeGrant(config, callback, {
-      pkceCodeVerifier: pending.codeVerifier,
-      expectedState: pending.state,
-      expectedNonce: pending.nonce,
-    });
+    const tokens = await redeemCode(config, callback, pending);
     assert.equal(tokens.claims()?.preferred_username, user.upn);
     // A wrong verifier is refused.
     const second = await signIn(h, config, user.upn, user.password);
@@ -258,11 +235,7 @@ describe('OIDC provider of a tenant', () => {
     const post = await h.createClient({ settings: { tokenEndpointAuthMethod: 'client_secret_post' } });
     const postConfig = await discoverRp(h, post.clientId, undefined, oidc.ClientSecretPost(post.clientSecret));
     const a = await signIn(h, postConfig, user.upn, user.password);
-    const ta = await oidc.authorizationCodeGrant(postConfig, a.callback, {
-      pkceCodeVerifier: a.pending.codeVerifier,
-      expectedState: a.pending.state,
-      expectedNonce: a.pending.nonce,
-    });
+    const ta = await redeemCode(postConfig, a.callback, a.pending);
     assert.ok(ta.access_token);
 
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
@@ -277,21 +250,13 @@ describe('OIDC provider of a tenant', () => {
       oidc.PrivateKeyJwt({ key: privateKey, kid: 'rp-key-1' }),
     );
     const b = await signIn(h, pkjConfig, user.upn, user.password);
-    const tb = await oidc.authorizationCodeGrant(pkjConfig, b.callback, {
-      pkceCodeVerifier: b.pending.codeVerifier,
-      expectedState: b.pending.state,
-      expectedNonce: b.pending.nonce,
-    });
+    const tb = await redeemCode(pkjConfig, b.callback, b.pending);
     assert.ok(tb.access_token);
     // The same client with a secret instead of its key is refused.
     const c = await signIn(h, pkjConfig, user.upn, user.password);
     const wrongAuth = await discoverRp(h, pkj.clientId, 'not-a-secret');
     await assert.rejects(
-      oidc.authorizationCodeGrant(wrongAuth, c.callback, {
-        pkceCodeVerifier: c.pending.codeVerifier,
-        expectedState: c.pending.state,
-        expectedNonce: c.pending.nonce,
-      }),
+      redeemCode(wrongAuth, c.callback, c.pending),
       (error: Error & { error?: string }) => error.error === 'invalid_client',
     );
   });
@@ -315,11 +280,7 @@ describe('OIDC provider of a tenant', () => {
     const csrf2 = /name="csrf" value="([^"]+)"/.exec(consent.body)?.[1] ?? '';
     const back = await session.follow(new URL(consentAction, h.baseUrl).href, h.baseUrl, { form: { csrf: csrf2 } });
     assert.ok(back.location?.startsWith(REDIRECT_URI));
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(back.location!), {
-      pkceCodeVerifier: pending.codeVerifier,
-      expectedState: pending.state,
-      expectedNonce: pending.nonce,
-    });
+    const tokens = await redeemCode(config, new URL(back.location!), pending);
     assert.equal(tokens.claims()?.email, user.mail);
   });
 });

@@ -5,11 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import * as oidc from 'openid-client';
 import { MAX_SIGNED_TTL_SECONDS, rotateSigningKeyInStore } from '../src/oidc/index.ts';
 import { SignInRateLimiter } from '../src/protection/index.ts';
 import { type Harness, startHarness } from './support/oidc-harness.ts';
-import { discoverRp, signIn } from './support/oidc-rp.ts';
+import { discoverRp, redeemCode, signIn } from './support/oidc-rp.ts';
 
 const PASSWORD = 'Scripted-Pass-1';
 let h: Harness;
@@ -38,11 +37,7 @@ async function idToken(): Promise<string> {
   const { clientId, clientSecret } = await h.createClient();
   const config = await discoverRp(h, clientId, clientSecret);
   const { pending, callback } = await signIn(h, config, 'kim@corp.example.test', PASSWORD);
-  const tokens = await oidc.authorizationCodeGrant(config, callback, {
-    pkceCodeVerifier: pending.codeVerifier,
-    expectedState: pending.state,
-    expectedNonce: pending.nonce,
-  });
+  const tokens = await redeemCode(config, callback, pending);
   return tokens.id_token!;
 }
 

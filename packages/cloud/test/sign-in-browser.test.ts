@@ -7,13 +7,13 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import type { Locator, Page } from 'playwright-core';
 import { SignInRateLimiter } from '../src/protection/index.ts';
 import { type AdVerifier, adVerifier, unreachableVerifier } from './support/ad-verifier.ts';
 import { launchBrowser, type TestBrowser } from './support/browser.ts';
 import { type Harness, startHarness } from './support/oidc-harness.ts';
-import { authorizationRequest, discoverRp } from './support/oidc-rp.ts';
+import { authorizationRequest, discoverRp, redeemCode } from './support/oidc-rp.ts';
 
 let adv: AdVerifier;
 let h: Harness;
@@ -81,11 +81,7 @@ describe('sign-in in Chromium', () => {
     const user = adv.ad.users.grouped;
     await submit(page, user.upn, user.password);
     assert.ok(page.url().startsWith(redirectUri), page.url());
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), {
-      pkceCodeVerifier: pending.codeVerifier,
-      expectedState: pending.state,
-      expectedNonce: pending.nonce,
-    });
+    const tokens = await redeemCode(config, new URL(page.url()), pending);
     assert.equal(tokens.claims()?.preferred_username, user.upn);
     await page.close();
   });
@@ -148,11 +144,7 @@ describe('sign-in in Chromium', () => {
     await page.fill('#confirm-password', next);
     await clickAndWait(page, 'button:text("Change password and sign in")');
     assert.ok(page.url().startsWith(redirectUri), page.url());
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), {
-      pkceCodeVerifier: pending.codeVerifier,
-      expectedState: pending.state,
-      expectedNonce: pending.nonce,
-    });
+    const tokens = await redeemCode(config, new URL(page.url()), pending);
     assert.equal(tokens.claims()?.preferred_username, user.upn);
     await page.close();
   });

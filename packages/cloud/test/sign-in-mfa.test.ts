@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import { Secret } from 'otpauth';
 import { totpCodeAt } from '../src/mfa/index.ts';
 import { SignInRateLimiter } from '../src/protection/index.ts';
@@ -14,7 +14,7 @@ import { SignInLogStore } from '../src/sign-in-log/index.ts';
 import { type AdVerifier, adVerifier } from './support/ad-verifier.ts';
 import { formAction, HttpSession, hiddenValue, type PageResponse } from './support/http-session.ts';
 import { type Harness, REDIRECT_URI, startHarness } from './support/oidc-harness.ts';
-import { authorizationRequest, discoverRp, openSignIn, submitSignIn } from './support/oidc-rp.ts';
+import { authorizationRequest, discoverRp, openSignIn, redeemCode, submitSignIn } from './support/oidc-rp.ts';
 
 let adv: AdVerifier;
 let h: Harness;
@@ -58,11 +58,7 @@ async function post(session: HttpSession, page: PageResponse, suffix: string, fo
 async function amrOf(done: PageResponse, pending: Awaited<ReturnType<typeof authorizationRequest>>) {
   assert.equal(done.status, 303, alertText(done) || done.body.slice(0, 300));
   assert.ok(done.location?.startsWith(REDIRECT_URI));
-  const tokens = await oidc.authorizationCodeGrant(config, new URL(done.location!), {
-    pkceCodeVerifier: pending.codeVerifier,
-    expectedState: pending.state,
-    expectedNonce: pending.nonce,
-  });
+  const tokens = await redeemCode(config, new URL(done.location!), pending);
   return tokens.claims()?.amr;
 }
 

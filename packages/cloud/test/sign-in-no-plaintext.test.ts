@@ -14,7 +14,7 @@ import { SignInRateLimiter } from '../src/protection/index.ts';
 import { type AdVerifier, adVerifier } from './support/ad-verifier.ts';
 import { formAction, HttpSession, hiddenValue } from './support/http-session.ts';
 import { type Harness, startHarness } from './support/oidc-harness.ts';
-import { authorizationRequest, discoverRp, openSignIn, submitSignIn } from './support/oidc-rp.ts';
+import { authorizationRequest, discoverRp, openSignIn, redeemCode, submitSignIn } from './support/oidc-rp.ts';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const CANARY = {
@@ -77,11 +77,7 @@ test('no canary password appears in any log line, database row or data-dir file'
   assert.equal((await submitSignIn(h, session, page, user.upn, CANARY.badRequest)).status, 400);
   const done = await submitSignIn(h, session, page, user.upn, CANARY.right);
   assert.equal(done.status, 303);
-  const tokens = await oidc.authorizationCodeGrant(config, new URL(done.location!), {
-    pkceCodeVerifier: pending.codeVerifier,
-    expectedState: pending.state,
-    expectedNonce: pending.nonce,
-  });
+  const tokens = await redeemCode(config, new URL(done.location!), pending);
   await oidc.refreshTokenGrant(config, tokens.refresh_token!);
 
   // Password change: mismatch, wrong current, policy refusal, success.

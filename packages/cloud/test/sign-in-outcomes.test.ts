@@ -5,14 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import type { CredentialVerifier } from '../src/credentials/index.ts';
 import { SignInRateLimiter } from '../src/protection/index.ts';
 import { DIRECTORY_UNREACHABLE_MESSAGE, escapeHtml, WRONG_CREDENTIALS_MESSAGE } from '../src/sign-in/index.ts';
 import { type AdVerifier, adVerifier, unreachableVerifier } from './support/ad-verifier.ts';
 import { formAction, HttpSession, hiddenValue, type PageResponse } from './support/http-session.ts';
 import { type Harness, REDIRECT_URI, startHarness } from './support/oidc-harness.ts';
-import { authorizationRequest, discoverRp, openSignIn, submitSignIn } from './support/oidc-rp.ts';
+import { authorizationRequest, discoverRp, openSignIn, redeemCode, submitSignIn } from './support/oidc-rp.ts';
 
 const WRONG = escapeHtml(WRONG_CREDENTIALS_MESSAGE);
 const UNREACHABLE = escapeHtml(DIRECTORY_UNREACHABLE_MESSAGE);
@@ -109,11 +109,7 @@ describe('sign-in page', () => {
     const right = await submitSignIn(h, session, wrong, user.upn, user.password);
     assert.equal(right.status, 303);
     assert.ok(right.location?.startsWith(REDIRECT_URI));
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(right.location!), {
-      pkceCodeVerifier: pending.codeVerifier,
-      expectedState: pending.state,
-      expectedNonce: pending.nonce,
-    });
+    const tokens = await redeemCode(config, new URL(right.location!), pending);
     assert.equal(tokens.claims()?.preferred_username, user.upn);
   });
 
@@ -185,11 +181,7 @@ describe('sign-in page', () => {
     const done = await post({ currentPassword: user.password, newPassword, confirmPassword: newPassword });
     assert.equal(done.status, 303, alertText(done));
     assert.ok(done.location?.startsWith(REDIRECT_URI));
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(done.location!), {
-      pkceCodeVerifier: pending.codeVerifier,
-      expectedState: pending.state,
-      expectedNonce: pending.nonce,
-    });
+    const tokens = await redeemCode(config, new URL(done.location!), pending);
     assert.equal(tokens.claims()?.preferred_username, user.upn);
     // The directory now takes the new password.
     assert.equal((await adv.validator.validate(user.upn, newPassword)).outcome, 'ok');

@@ -45,6 +45,19 @@ export async function authorizationRequest(
   return { url: oidc.buildAuthorizationUrl(config, params), codeVerifier, state, nonce };
 }
 
+/** Redeems the code in `callback` with the checks of `pending` (PKCE verifier, state, nonce). */
+export function redeemCode(
+  config: oidc.Configuration,
+  callback: URL,
+  pending: PendingAuthorization,
+): ReturnType<typeof oidc.authorizationCodeGrant> {
+  return oidc.authorizationCodeGrant(config, callback, {
+    pkceCodeVerifier: pending.codeVerifier,
+    expectedState: pending.state,
+    expectedNonce: pending.nonce,
+  });
+}
+
 /** Opens the authorization URL and follows it to the sign-in page. */
 export async function openSignIn(h: Harness, session: HttpSession, url: URL): Promise<PageResponse> {
   return session.follow(url.href, h.baseUrl);
