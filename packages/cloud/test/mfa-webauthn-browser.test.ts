@@ -20,7 +20,7 @@ import {
   webAuthnAuthenticationOptions,
   webAuthnRegistrationOptions,
 } from '../src/mfa/index.ts';
-import { CHROMIUM_ARGS } from './support/browser.ts';
+import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from './support/browser.ts';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>webauthn</title>
 <script>
@@ -101,8 +101,8 @@ before(async () => {
   rp = { id: 'localhost', name: 'openpta test', origins: [origin] };
   profile = mkdtempSync(join(tmpdir(), 'openpta-webauthn-'));
   context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
+    executablePath: CHROMIUM_EXECUTABLE,
+    args: [...CHROMIUM_ARGS],
     headless: true,
     timeout: 30_000,
   });

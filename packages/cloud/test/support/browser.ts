@@ -11,19 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../../../../scripts/testing/chromium.ts';
 
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  // Resolve the dev certificate's host name without any resolver (nothing else is looked up).
-  '--host-resolver-rules=MAP localhost 127.0.0.1',
-];
+export { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE };
 
 export interface TestBrowser {
   readonly context: BrowserContext;
@@ -70,8 +60,8 @@ export async function launchBrowser(
   const profile = mkdtempSync(join(tmpdir(), 'openpta-chromium-'));
   const trusted = options.trustCaPem !== undefined;
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
+    executablePath: CHROMIUM_EXECUTABLE,
+    args: [...CHROMIUM_ARGS],
     headless: true,
     javaScriptEnabled: trusted,
     env: trusted ? { ...process.env, HOME: homeTrustingCa(profile, options.trustCaPem!) } : undefined,
