@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
-import { SignInRateLimiter } from '../src/protection/index.ts';
 import { runCli } from './helpers/cli-process.ts';
-import { type Harness, POST_LOGOUT_URI, REDIRECT_URI, startHarness } from './support/oidc-harness.ts';
+import { type Harness, POST_LOGOUT_URI, REDIRECT_URI } from './support/oidc-harness.ts';
 import {
   authorizationRequest,
   discoverRp,
@@ -21,6 +20,7 @@ import {
   signIn,
   submitSignIn,
 } from './support/oidc-rp.ts';
+import { startScriptedHarness } from './support/scripted-harness.ts';
 
 const PASSWORD = 'Scripted-Pass-2';
 const USER = 'lee@corp.example.test';
@@ -28,32 +28,19 @@ let h: Harness;
 let admin: (...args: string[]) => ReturnType<typeof runCli>;
 
 before(async () => {
-  // The directory is not what this file tests: a scripted verifier answers.
-  h = await startHarness({
-    verifier: {
-      verifyPassword: async (r) =>
-        r.password === PASSWORD
-          ? { outcome: 'ok', attributes: { objectGuid: '1f0e0d0c-0b0a-4909-8807-060504030201', upn: r.username } }
-          : { outcome: 'invalid_credentials' },
-      changePassword: async () => ({ outcome: 'directory_error' }),
-    },
-    oidc: { rateLimiter: new SignInRateLimiter({ config: { perIp: { points: 10_000, durationSeconds: 60 } } }) },
-  });
+  h = await startScriptedHarness(PASSWORD, '1f0e0d0c-0b0a-4909-8807-060504030201');
   admin = (...args) => runCli(['admin', '--data-dir', h.dir, ...args], { OPENPTA_ADMIN_TOKEN: undefined });
 });
 after(async () => h?.close());
 
+/** `openpta admin client create --tenant acme --redirect-uri REDIRECT_URI ...extra` (global options go first). */
+function clientCreate(...extra: string[]) {
+  const globals = extra[0] === '--json' ? [extra.shift()!] : [];
+  return admin(...globals, 'client', 'create', '--tenant', 'acme', '--redirect-uri', REDIRECT_URI, ...extra);
+}
+
 async function createClient(...extra: string[]) {
-  const result = await admin(
-    '--json',
-    'client',
-    'create',
-    '--tenant',
-    'acme',
-    '--redirect-uri',
-    REDIRECT_URI,
-    ...extra,
-  );
+  const result = await clientCreate('--json', ...extra);
   assert.equal(result.code, 0, result.stderr);
   return JSON.parse(result.stdout) as Record<string, unknown> & { client_id: string; client_secret?: string };
 }
@@ -100,16 +87,7 @@ describe('admin client create: settings', () => {
   });
 
   test('--post-logout-redirect-uri: RP-initiated logout returns there; human output lists the settings', async () => {
-    const created = await admin(
-      'client',
-      'create',
-      '--tenant',
-      'acme',
-      '--redirect-uri',
-      REDIRECT_URI,
-      '--post-logout-redirect-uri',
-      POST_LOGOUT_URI,
-    );
+    const created = await clientCreate('--post-logout-redirect-uri', POST_LOGOUT_URI);
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /^tokenEndpointAuthMethod: +client_secret_basic$/m);
     assert.match(created.stdout, new RegExp(`^postLogoutRedirectUris: +${POST_LOGOUT_URI}$`, 'm'));
@@ -149,16 +127,7 @@ describe('admin client create: settings', () => {
 
   test('bad settings: clear errors naming the field, exit 1, nothing created', async () => {
     const before = (await h.cloud.ctx.services.clients.list(h.tenant.id)).length;
-    const noKeys = await admin(
-      'client',
-      'create',
-      '--tenant',
-      'acme',
-      '--redirect-uri',
-      REDIRECT_URI,
-      '--auth-method',
-      'private_key_jwt',
-    );
+    const noKeys = await clientCreate('--auth-method', 'private_key_jwt');
     assert.equal(noKeys.code, 1);
     assert.match(
       noKeys.stderr,
@@ -168,75 +137,25 @@ describe('admin client create: settings', () => {
     const { privateKey } = await generateKeyPair('ES256', { extractable: true });
     const file = join(h.dir, 'private-jwk.json');
     writeFileSync(file, JSON.stringify({ keys: [await exportJWK(privateKey)] }));
-    const priv = await admin(
-      'client',
-      'create',
-      '--tenant',
-      'acme',
-      '--redirect-uri',
-      REDIRECT_URI,
-      '--auth-method',
-      'private_key_jwt',
-      '--jwks-file',
-      file,
-    );
+    const priv = await clientCreate('--auth-method', 'private_key_jwt', '--jwks-file', file);
     assert.equal(priv.code, 1);
     assert.match(priv.stderr, /settings\.jwks\.keys\.0: a key holds private key material/);
 
-    const pub = await admin(
-      'client',
-      'create',
-      '--tenant',
-      'acme',
-      '--redirect-uri',
-      REDIRECT_URI,
-      '--public',
-      '--auth-method',
-      'client_secret_post',
-    );
+    const pub = await clientCreate('--public', '--auth-method', 'client_secret_post');
     assert.equal(pub.code, 1);
     assert.match(pub.stderr, /settings\.tokenEndpointAuthMethod: a public client authenticates with PKCE only/);
 
-    const logout = await admin(
-      'client',
-      'create',
-      '--tenant',
-      'acme',
-      '--redirect-uri',
-      REDIRECT_URI,
-      '--post-logout-redirect-uri',
-      'http://evil.example/x',
-    );
+    const logout = await clientCreate('--post-logout-redirect-uri', 'http://evil.example/x');
     assert.equal(logout.code, 1);
     assert.match(logout.stderr, /settings\.postLogoutRedirectUris\.0: redirect URI must be an absolute https URL/);
 
-    const method = await admin(
-      'client',
-      'create',
-      '--tenant',
-      'acme',
-      '--redirect-uri',
-      REDIRECT_URI,
-      '--auth-method',
-      'none',
-    );
+    const method = await clientCreate('--auth-method', 'none');
     assert.equal(method.code, 1);
     assert.match(method.stderr, /--auth-method <method>' argument 'none' is invalid/);
 
     const notJson = join(h.dir, 'not-json.txt');
     writeFileSync(notJson, 'not json');
-    const bad = await admin(
-      'client',
-      'create',
-      '--tenant',
-      'acme',
-      '--redirect-uri',
-      REDIRECT_URI,
-      '--auth-method',
-      'private_key_jwt',
-      '--jwks-file',
-      notJson,
-    );
+    const bad = await clientCreate('--auth-method', 'private_key_jwt', '--jwks-file', notJson);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--jwks-file .*not-json\.txt: it is not JSON/);
 

@@ -6,25 +6,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { MAX_SIGNED_TTL_SECONDS, rotateSigningKeyInStore } from '../src/oidc/index.ts';
-import { SignInRateLimiter } from '../src/protection/index.ts';
-import { type Harness, startHarness } from './support/oidc-harness.ts';
+import type { Harness } from './support/oidc-harness.ts';
 import { discoverRp, redeemCode, signIn } from './support/oidc-rp.ts';
+import { startScriptedHarness } from './support/scripted-harness.ts';
 
 const PASSWORD = 'Scripted-Pass-1';
 let h: Harness;
 
 before(async () => {
-  // The directory is not what this file tests: a scripted verifier answers (the real path is in oidc-flow.test.ts).
-  h = await startHarness({
-    verifier: {
-      verifyPassword: async (r) =>
-        r.password === PASSWORD
-          ? { outcome: 'ok', attributes: { objectGuid: '0f0e0d0c-0b0a-4909-8807-060504030201', upn: r.username } }
-          : { outcome: 'invalid_credentials' },
-      changePassword: async () => ({ outcome: 'directory_error' }),
-    },
-    oidc: { rateLimiter: new SignInRateLimiter({ config: { perIp: { points: 10_000, durationSeconds: 60 } } }) },
-  });
+  h = await startScriptedHarness(PASSWORD, '0f0e0d0c-0b0a-4909-8807-060504030201');
 });
 after(async () => h?.close());
 
