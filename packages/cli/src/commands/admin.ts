@@ -1,10 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { AdminApiError, adminRequest } from './admin-client.ts';
-import { type AdminGlobalOptions, resolveAdminConnection } from './admin-connection.ts';
+import { callAdmin, printResult } from './admin-tenant-settings.ts';
 import { registerAdminToken } from './admin-token.ts';
-
-const API = '/admin/api/v1';
 
 type Json = Record<string, unknown>;
 type Out = (text: string) => void;
@@ -24,21 +21,6 @@ export function registerAdmin(program: Command, out: Out = (t) => process.stdout
     .option('--data-dir <dir>', 'server data directory holding admin.json (env OPENPTA_DATA_DIR)')
     .option('--json', 'print JSON');
 
-  const call = async (cmd: Command, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => {
-    const options = cmd.optsWithGlobals<AdminGlobalOptions>();
-    try {
-      return (await adminRequest(resolveAdminConnection(options), method, path, body)) as Json;
-    } catch (error) {
-      if (error instanceof AdminApiError) {
-        throw new Error(`${error.message} (${error.code}, HTTP ${error.status})`);
-      }
-      throw error;
-    }
-  };
-  const show = (cmd: Command, data: unknown, human: () => string) => {
-    out(cmd.optsWithGlobals<AdminGlobalOptions>().json ? `${JSON.stringify(data, null, 2)}\n` : `${human()}\n`);
-  };
-
   const tenant = admin.command('tenant').description('tenants: a name (issuer path), verified domains, clients');
   tenant
     .command('create')
@@ -47,19 +29,19 @@ export function registerAdmin(program: Command, out: Out = (t) => process.stdout
     .requiredOption('--domain <domain>', 'verified domain (UPN suffix); repeat for more', collect)
     .option('--display-name <text>', 'display name shown on sign-in pages')
     .action(async (opts: { name: string; domain: string[]; displayName?: string }, cmd: Command) => {
-      const t = await call(cmd, 'POST', `${API}/tenants`, {
+      const t = await callAdmin(cmd, 'POST', `/tenants`, {
         name: opts.name,
         domains: opts.domain,
         ...(opts.displayName ? { displayName: opts.displayName } : {}),
       });
-      show(cmd, t, () => fields(t, ['id', 'name', 'issuer', 'domains']));
+      printResult(cmd, out, t, () => fields(t, ['id', 'name', 'issuer', 'domains']));
     });
   tenant
     .command('list')
     .description('list tenants')
     .action(async (_opts: unknown, cmd: Command) => {
-      const { tenants } = (await call(cmd, 'GET', `${API}/tenants`)) as { tenants: Json[] };
-      show(cmd, tenants, () => table(tenants, ['name', 'id', 'domains', 'issuer']));
+      const { tenants } = (await callAdmin(cmd, 'GET', `/tenants`)) as { tenants: Json[] };
+      printResult(cmd, out, tenants, () => table(tenants, ['name', 'id', 'domains', 'issuer']));
     });
   tenant
     .command('add-domain')
@@ -67,10 +49,10 @@ export function registerAdmin(program: Command, out: Out = (t) => process.stdout
     .requiredOption('--tenant <name>', 'tenant name')
     .requiredOption('--domain <domain>', 'domain to add')
     .action(async (opts: { tenant: string; domain: string }, cmd: Command) => {
-      const t = await call(cmd, 'POST', `${API}/tenants/${encodeURIComponent(opts.tenant)}/domains`, {
+      const t = await callAdmin(cmd, 'POST', `/tenants/${encodeURIComponent(opts.tenant)}/domains`, {
         domain: opts.domain,
       });
-      show(cmd, t, () => fields(t, ['name', 'domains']));
+      printResult(cmd, out, t, () => fields(t, ['name', 'domains']));
     });
 
   const client = admin.command('client').description('OIDC clients (relying parties) of a tenant');
@@ -92,7 +74,7 @@ export function registerAdmin(program: Command, out: Out = (t) => process.stdout
     .option('--jwks-file <file>', "the client's public JWK Set (or one JWK) as JSON, for private_key_jwt")
     .option('--third-party', 'not first-party: users see a consent page before the application gets their data')
     .action(async (opts: ClientCreateOptions, cmd: Command) => {
-      const c = await call(cmd, 'POST', `${API}/tenants/${encodeURIComponent(opts.tenant)}/clients`, {
+      const c = await callAdmin(cmd, 'POST', `/tenants/${encodeURIComponent(opts.tenant)}/clients`, {
         redirectUris: opts.redirectUri,
         public: opts.public === true,
         ...(opts.name ? { name: opts.name } : {}),
@@ -100,7 +82,7 @@ export function registerAdmin(program: Command, out: Out = (t) => process.stdout
       });
       const { clientId, clientSecret, ...rest } = c;
       const view = { client_id: clientId, client_secret: clientSecret, ...rest };
-      show(cmd, view, () =>
+      printResult(cmd, out, view, () =>
         [
           fields(view, [
             'client_id',
@@ -123,9 +105,9 @@ export function registerAdmin(program: Command, out: Out = (t) => process.stdout
     .description('list OIDC clients (all tenants, or one with --tenant)')
     .option('--tenant <name>', 'only this tenant')
     .action(async (opts: { tenant?: string }, cmd: Command) => {
-      const path = opts.tenant ? `${API}/tenants/${encodeURIComponent(opts.tenant)}/clients` : `${API}/clients`;
-      const { clients } = (await call(cmd, 'GET', path)) as { clients: Json[] };
-      show(cmd, clients, () => table(clients, ['clientId', 'tenant', 'public', 'redirectUris']));
+      const path = opts.tenant ? `/tenants/${encodeURIComponent(opts.tenant)}/clients` : '/clients';
+      const { clients } = (await callAdmin(cmd, 'GET', path)) as { clients: Json[] };
+      printResult(cmd, out, clients, () => table(clients, ['clientId', 'tenant', 'public', 'redirectUris']));
     });
 
   const user = admin.command('user').description('users created at their first sign-in');
@@ -134,10 +116,10 @@ export function registerAdmin(program: Command, out: Out = (t) => process.stdout
     .description("list a tenant's users")
     .requiredOption('--tenant <name>', 'tenant name')
     .action(async (opts: { tenant: string }, cmd: Command) => {
-      const { users } = (await call(cmd, 'GET', `${API}/tenants/${encodeURIComponent(opts.tenant)}/users`)) as {
+      const { users } = (await callAdmin(cmd, 'GET', `/tenants/${encodeURIComponent(opts.tenant)}/users`)) as {
         users: Json[];
       };
-      show(cmd, users, () => table(users, ['id', 'upn', 'objectGuid', 'lastSignInAt']));
+      printResult(cmd, out, users, () => table(users, ['id', 'upn', 'objectGuid', 'lastSignInAt']));
     });
 
   registerAdminToken(admin, out);
@@ -147,10 +129,10 @@ export function registerAdmin(program: Command, out: Out = (t) => process.stdout
     .description('recent admin audit events, newest first')
     .option('--limit <n>', 'how many (1-1000)', '50')
     .action(async (opts: { limit: string }, cmd: Command) => {
-      const { events } = (await call(cmd, 'GET', `${API}/audit-events?limit=${encodeURIComponent(opts.limit)}`)) as {
+      const { events } = (await callAdmin(cmd, 'GET', `/audit-events?limit=${encodeURIComponent(opts.limit)}`)) as {
         events: Json[];
       };
-      show(cmd, events, () => table(events, ['time', 'actor', 'action', 'target']));
+      printResult(cmd, out, events, () => table(events, ['time', 'actor', 'action', 'target']));
     });
 }
 
