@@ -14,6 +14,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { CloudPlugin } from '../context.ts';
 import { type AgentGateway, type AuthenticateAgent, createAgentGateway } from './gateway/index.ts';
 import { createLateLogger } from './late-logger.ts';
+import { recheckConnectedAgents } from './recheck-agents.ts';
 import { getAgentRegistry } from './registration/agent-identity-plugin.ts';
 import { domainsForAgent } from './routing/index.ts';
 import { agentCheckRoute } from './verifier/agent-check-route.ts';
@@ -36,6 +37,11 @@ export interface AgentChannelOptions {
   readonly renewalGraceMs?: number;
   /** Sent with the renewal reconnect hint: the agent waits this long before reconnecting (default 1 s). */
   readonly renewalReconnectDelayMs?: number;
+  /**
+   * How often the agents connected to this node are checked against the store, so a revocation or renewal made on
+   * another cloud node reaches their connections here too (default 30 s; 0 = never).
+   */
+  readonly recheckIntervalMs?: number;
 }
 
 export interface AgentChannel {
@@ -136,14 +142,43 @@ export function createAgentChannel(options: AgentChannelOptions = {}): AgentChan
       // A renewal drains (not cuts) the agent's connections: in-flight requests finish, new ones are sealed to the new
       // key and wait for the agent's new connection. The delay gives an agent renewed by another process (`openpta
       // agent renew`) time to write its new certificate before it reconnects.
+      const renewalReconnectDelayMs = options.renewalReconnectDelayMs ?? 1000;
+      const renewalGraceMs = options.renewalGraceMs ?? 30_000;
       const unsubscribeRenewed = registry.events.onRenewed((event) => {
         const n = gateway.retireAgent(event.agentId, {
           envelopeKey: event.encryptionKey,
-          delayMs: options.renewalReconnectDelayMs ?? 1000,
-          graceMs: options.renewalGraceMs ?? 30_000,
+          delayMs: renewalReconnectDelayMs,
+          graceMs: renewalGraceMs,
         });
         ctx.logger.info({ agentId: event.agentId, connections: n }, 'renewed agent asked to reconnect');
       });
+      // Other nodes' revocations and renewals reach this node's connections through the store.
+      let rechecking = false;
+      const recheckIntervalMs = options.recheckIntervalMs ?? 30_000;
+      const recheckTimer =
+        recheckIntervalMs > 0
+          ? setInterval(() => {
+              if (rechecking) return;
+              rechecking = true;
+              recheckConnectedAgents({
+                gateway,
+                db: ctx.store.db,
+                logger: ctx.logger.child({ component: 'agent-recheck' }),
+                renewalGraceMs,
+                renewalReconnectDelayMs,
+              })
+                .catch((error: unknown) =>
+                  ctx.logger.warn(
+                    { err: error instanceof Error ? error.message : String(error) },
+                    'could not re-check connected agents against the store (retrying at the next interval)',
+                  ),
+                )
+                .finally(() => {
+                  rechecking = false;
+                });
+            }, recheckIntervalMs)
+          : undefined;
+      recheckTimer?.unref();
       // preClose runs before the HTTP server stops: agents get the reconnect hint while sign-ins still finish.
       app.addHook('preClose', async () => {
         await gateway.drain({
@@ -152,6 +187,7 @@ export function createAgentChannel(options: AgentChannelOptions = {}): AgentChan
         });
       });
       app.addHook('onClose', async () => {
+        clearInterval(recheckTimer);
         unsubscribeRevoked();
         unsubscribeRenewed();
         await gateway.close();

@@ -57,6 +57,16 @@ export interface RetireAgentOptions {
   readonly delayMs?: number;
   /** Connections still open after this long are closed with 4011 (superseded). */
   readonly graceMs: number;
+  /** Leave alone the connections that present this certificate (already the current one). */
+  readonly keepFingerprint?: string;
+}
+
+/** One live connection as the periodic re-check sees it. */
+export interface ConnectedIdentity {
+  readonly agentId: string;
+  readonly tenantId: string;
+  readonly certificateFingerprint: string | undefined;
+  readonly retiring: boolean;
 }
 
 export interface AgentGateway {
@@ -73,8 +83,8 @@ export interface AgentGateway {
    * request; in-flight ones finish on it; the agent reconnects with its new certificate. Returns the connection count.
    */
   retireAgent(agentId: string, options: RetireAgentOptions): number;
-  /** Ids of the agents with a connection on this node (the periodic revocation re-check). */
-  connectedAgentIds(): Set<string>;
+  /** Every live connection's agent and certificate (the periodic re-check against the store). */
+  connectedIdentities(): ConnectedIdentity[];
   /** SIGTERM path: tell every agent to reconnect elsewhere, let in-flight requests finish, then close. */
   drain(options?: DrainOptions): Promise<void>;
   close(): Promise<void>;
@@ -264,7 +274,12 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
     retireAgent(agentId, retireOptions) {
       const retiring: AgentConnection[] = [];
       for (const c of [...connections]) {
-        if (c.identity.agentId !== agentId) continue;
+        if (c.identity.agentId !== agentId || c.retiring) continue;
+        if (
+          retireOptions.keepFingerprint !== undefined &&
+          c.identity.certificateFingerprint === retireOptions.keepFingerprint
+        )
+          continue;
         if (retireOptions.envelopeKey !== undefined)
           c.identity = { ...c.identity, envelopeKey: retireOptions.envelopeKey };
         c.retire({
@@ -284,10 +299,13 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
       }
       return retiring.length;
     },
-    connectedAgentIds() {
-      const ids = new Set<string>();
-      for (const c of connections) ids.add(c.identity.agentId);
-      return ids;
+    connectedIdentities() {
+      return [...connections].map((c) => ({
+        agentId: c.identity.agentId,
+        tenantId: c.identity.tenantId,
+        certificateFingerprint: c.identity.certificateFingerprint,
+        retiring: c.retiring,
+      }));
     },
     drain,
     async close() {

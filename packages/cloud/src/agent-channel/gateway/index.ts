@@ -3,9 +3,11 @@ export {
   AGENT_CONNECT_PATH,
   type AgentGateway,
   type AgentGatewayOptions,
+  type ConnectedIdentity,
   createAgentGateway,
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   type DrainOptions,
+  type RetireAgentOptions,
 } from './gateway.ts';
 export type {
   AgentActivity,

@@ -9,6 +9,8 @@ export interface AgentIdentity {
   readonly envelopeKey: EnvelopePublicKey;
   /** Domains the agent serves (its routing group's UPN suffixes); undefined = all of the tenant's domains. */
   readonly domains?: ReadonlySet<string> | undefined;
+  /** SHA-256 of the client certificate this connection presented (the periodic re-check compares it to the store). */
+  readonly certificateFingerprint?: string | undefined;
 }
 
 export type AuthenticationResult =

@@ -135,8 +135,8 @@ export function createAgentRegistry(options: AgentRegistryOptions) {
     async authenticateAgentSocket(socket: TLSSocket): Promise<AgentSocketAuthenticationResult> {
       const result = await authenticateAgentCertificate(socket.getPeerCertificate(false));
       if (result.ok) {
-        const { agentId, tenantId, envelopeKey } = result.agent;
-        return { ok: true, identity: { agentId, tenantId, envelopeKey } };
+        const { agentId, tenantId, envelopeKey, certificateFingerprint } = result.agent;
+        return { ok: true, identity: { agentId, tenantId, envelopeKey, certificateFingerprint } };
       }
       return { ok: false, code: result.code === 'AGENT_REVOKED' ? 'revoked' : 'unauthorized', reason: result.message };
     },

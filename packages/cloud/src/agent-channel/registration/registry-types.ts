@@ -47,7 +47,13 @@ export type AgentAuthenticationResult =
 export type AgentSocketAuthenticationResult =
   | {
       ok: true;
-      identity: { agentId: string; tenantId: string; envelopeKey: EnvelopePublicKey; domains?: ReadonlySet<string> };
+      identity: {
+        agentId: string;
+        tenantId: string;
+        envelopeKey: EnvelopePublicKey;
+        domains?: ReadonlySet<string>;
+        certificateFingerprint?: string;
+      };
     }
   | { ok: false; code: 'unauthorized' | 'revoked'; reason: string };
 
