@@ -70,6 +70,17 @@ async function heading(page: Page): Promise<string> {
   return visibleText(page.locator('h1'));
 }
 
+/** Signs the normal user in on another harness (its own verifier or tenant settings), in a fresh signed-out page. */
+async function signInOn(h2: Harness): Promise<Page> {
+  const { clientId, clientSecret } = await h2.createClient({ redirectUris: [redirectUri] });
+  const c2 = await discoverRp(h2, clientId, clientSecret);
+  await browser.context.clearCookies();
+  const page = await browser.context.newPage();
+  await page.goto((await authorizationRequest(c2, { redirectUri })).url.href);
+  await submit(page, adv.ad.users.normal.upn, adv.ad.users.normal.password);
+  return page;
+}
+
 describe('sign-in in Chromium', () => {
   test('the form is labelled, focused and in the tenant’s name; a correct password ends at the relying party', async () => {
     const { page, pending } = await openSignIn();
@@ -168,12 +179,7 @@ describe('sign-in in Chromium', () => {
     const down = await unreachableVerifier();
     const h2 = await startHarness({ verifier: down.verifier });
     try {
-      const { clientId, clientSecret } = await h2.createClient({ redirectUris: [redirectUri] });
-      const c2 = await discoverRp(h2, clientId, clientSecret);
-      await browser.context.clearCookies();
-      const page = await browser.context.newPage();
-      await page.goto((await authorizationRequest(c2, { redirectUri })).url.href);
-      await submit(page, adv.ad.users.normal.upn, adv.ad.users.normal.password);
+      const page = await signInOn(h2);
       const text = await visibleText(page.getByRole('alert'));
       assert.match(text, /could not reach your organisation's directory/);
       assert.match(text, /Reference: [0-9a-f-]{36}/);
@@ -191,12 +197,7 @@ describe('sign-in in Chromium', () => {
       tenantSettings: { protection: { mfa: { mode: 'required' } } },
     });
     try {
-      const { clientId, clientSecret } = await h2.createClient({ redirectUris: [redirectUri] });
-      const c2 = await discoverRp(h2, clientId, clientSecret);
-      await browser.context.clearCookies();
-      const page = await browser.context.newPage();
-      await page.goto((await authorizationRequest(c2, { redirectUri })).url.href);
-      await submit(page, adv.ad.users.normal.upn, adv.ad.users.normal.password);
+      const page = await signInOn(h2);
       assert.equal(await heading(page), 'Set up your authenticator app');
       const qr = await page.locator('.qr svg').boundingBox();
       assert.ok(qr && qr.width >= 150 && qr.height >= 150, `QR code box ${JSON.stringify(qr)}`);
