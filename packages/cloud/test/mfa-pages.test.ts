@@ -56,7 +56,7 @@ describe('MFA pages', () => {
     assert.doesNotMatch(page, /data:image/);
     assert.ok(page.includes(e.secretBase32.match(/.{4}/g)!.join(' ')));
     assert.ok(page.includes(`href="${e.uri.replaceAll('&', '&amp;')}"`));
-    assert.match(page, /name="code"[^>]*autocomplete="one-time-code"/);
+    assert.match(page, /name="otp"[^>]*autocomplete="one-time-code"[^>]*inputmode="numeric"/);
   });
 
   it('enrolment: refuses anything but the generated SVG for the QR slot', () => {

@@ -20,6 +20,7 @@ import {
   type AgentChannelOptions,
   type AgentIdentityPluginOptions,
   agentIdentityPlugin,
+  type CloudDeps,
   createAgentChannel,
   createLogger,
   getAgentRegistry,
@@ -54,6 +55,8 @@ export interface DemoOptions {
   readonly agentDirectoryOverrides?: Record<string, unknown>;
   /** Agent identity settings of the cloud (tests: a certificate validity of seconds, to see renewals happen). */
   readonly agentIdentity?: AgentIdentityPluginOptions['settings'];
+  /** Sign-in options of the cloud (tests: rate limits, lockout store). */
+  readonly oidc?: CloudDeps['oidc'];
 }
 
 export interface ExternalDirectory {
@@ -121,6 +124,7 @@ export async function startDemoStack(options: DemoOptions): Promise<DemoStack> {
     const cloud = await startCloud(config, {
       logger,
       credentialVerifier: channel.verifier,
+      ...(options.oidc === undefined ? {} : { oidc: options.oidc }),
       plugins: [
         agentIdentityPlugin(options.agentIdentity === undefined ? {} : { settings: options.agentIdentity }),
         channel.plugin,

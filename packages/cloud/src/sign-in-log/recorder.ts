@@ -52,6 +52,7 @@ export interface AttemptFacts {
 
 /**
  * The record of a password step. `refused` is set when the cloud answered without an agent (lockout, rate limit);
+ * `lockedNow` when the agent answered but this failure locked the sign-in name (the user saw the lockout page);
  * `next` says what follows an accepted password (a second factor, or an MFA enrolment).
  */
 export function passwordStepEntry(
@@ -59,6 +60,8 @@ export function passwordStepEntry(
   step: {
     outcome?: Outcome;
     refused?: 'locked_out' | 'rate_limited';
+    /** This wrong password reached the threshold: the agent answered, the user saw the lockout page. */
+    lockedNow?: boolean;
     next?: 'mfa' | 'mfa_enrolment' | null;
     agentId?: string;
     dc?: string;
@@ -68,6 +71,7 @@ export function passwordStepEntry(
 ): SignInLogEntryInput {
   let result: SignInResult;
   if (step.refused) result = step.refused;
+  else if (step.lockedNow) result = 'locked_out';
   else if (!step.outcome) result = 'bad_request';
   else if (step.outcome === 'ok' && step.next === 'mfa') result = 'mfa_pending';
   else if (step.outcome === 'ok' && step.next === 'mfa_enrolment') result = 'mfa_enrolment_required';

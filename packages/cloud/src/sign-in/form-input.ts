@@ -57,14 +57,26 @@ export function upnDomain(upn: string): string {
   return upn.slice(upn.lastIndexOf('@') + 1).toLowerCase();
 }
 
-/** A second-factor code: a TOTP code (digits, spaces allowed) or a recovery code; the MFA service checks the format. */
-export const mfaCodeFormSchema = z.object({
-  csrf: z.string().max(128).optional(),
-  method: z.enum(['totp', 'recovery_code'], { error: 'Choose how to verify.' }),
-  code: field('code', 64)
-    .transform((v) => v.replaceAll(' ', '').trim())
-    .refine((v) => v.length > 0, 'Enter the code.'),
-});
+/**
+ * A second-factor code: a TOTP code (digits, spaces allowed) or a recovery code; the MFA service checks the format.
+ * The app-code field is named `otp` (with autocomplete="one-time-code", the name password managers and phones look
+ * for); `code` is accepted too (the recovery-code field, and older forms).
+ */
+export const mfaCodeFormSchema = z.preprocess((body) => {
+  if (typeof body !== 'object' || body === null) return body;
+  const { otp, ...rest } = body as Record<string, unknown>;
+  return otp !== undefined && rest.code === undefined ? { ...rest, code: otp } : rest;
+}, mfaCodeFields());
+
+function mfaCodeFields() {
+  return z.object({
+    csrf: z.string().max(128).optional(),
+    method: z.enum(['totp', 'recovery_code'], { error: 'Choose how to verify.' }),
+    code: field('code', 64)
+      .transform((v) => v.replaceAll(' ', '').trim())
+      .refine((v) => v.length > 0, 'Enter the code.'),
+  });
+}
 
 /**
  * A WebAuthn ceremony result as the WebAuthn script posts it (`response`: JSON of a PublicKeyCredential). Only the

@@ -520,7 +520,14 @@ export async function signInRoutes(app: FastifyInstance, options: SignInRoutesOp
           facts(request, loaded, ctx.username, ctx.correlationId),
           checked.refused
             ? { refused: 'locked_out' }
-            : { outcome: checked.outcome, agentId: checked.agentId, dc: checked.dc, timings: checked.timings },
+            : {
+                outcome: checked.outcome,
+                lockedNow: true,
+                agentId: checked.agentId,
+                dc: checked.dc,
+                timings: checked.timings,
+                totalMs: performance.now() - ctx.startedAt,
+              },
         ),
       );
       return sendTooMany(reply, loaded.tenant, checked.retryAfterSeconds);

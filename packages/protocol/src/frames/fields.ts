@@ -34,6 +34,8 @@ export const timingsSchema = z.object({
   decryptMs: z.number().min(0).max(3_600_000).optional(),
   searchMs: z.number().min(0).max(3_600_000).optional(),
   bindMs: z.number().min(0).max(3_600_000).optional(),
+  /** The directory validation as a whole (binds, searches, waiting for a pooled connection). */
+  directoryMs: z.number().min(0).max(3_600_000).optional(),
   totalMs: z.number().min(0).max(3_600_000).optional(),
 });
 

@@ -61,13 +61,15 @@ export function createChannelVerifier(options: ChannelVerifierOptions): ChannelV
     correlationId: string,
     signal: AbortSignal | undefined,
     onlyAgent?: string,
-  ): Promise<{ outcome: Outcome; answer?: ChannelAnswer; agentId?: string; status: string }> {
+  ): Promise<{ outcome: Outcome; answer?: ChannelAnswer; agentId?: string; status: string; elapsedMs: number }> {
     const started = performance.now();
     const finish = (status: string, outcome: Outcome, answer?: ChannelAnswer, agentId?: string) => {
-      options.onResult?.(kind, status, outcome, performance.now() - started);
+      const elapsedMs = performance.now() - started;
+      options.onResult?.(kind, status, outcome, elapsedMs);
       return {
         outcome,
         status,
+        elapsedMs,
         ...(answer === undefined ? {} : { answer }),
         ...(agentId === undefined ? {} : { agentId }),
       };
@@ -145,7 +147,7 @@ export function createChannelVerifier(options: ChannelVerifierOptions): ChannelV
       onlyAgent,
     );
     const answer = r.answer;
-    const timings = answer?.timings as Readonly<Record<string, number>> | undefined;
+    const timings = signInTimings(answer?.timings as Readonly<Record<string, number>> | undefined, r.elapsedMs);
     return {
       outcome: r.outcome,
       ...(r.agentId === undefined ? {} : { agentId: r.agentId }),
@@ -177,4 +179,24 @@ export function createChannelVerifier(options: ChannelVerifierOptions): ChannelV
       return { outcome: r.outcome };
     },
   };
+}
+
+/**
+ * The sign-in log's phases (sign-in-log/recorder.ts timingsFrom) from the agent's own timings and the cloud's round
+ * trip: `agentMs` is the agent's handling (decrypt + directory), `directoryMs` the directory's share of it, and
+ * `queueMs` the rest of the round trip (waiting for credit in the tenant's queue plus the network both ways).
+ */
+function signInTimings(
+  agent: Readonly<Record<string, number>> | undefined,
+  roundTripMs: number,
+): Record<string, number> | undefined {
+  if (agent === undefined) return undefined;
+  const agentMs = typeof agent.totalMs === 'number' && Number.isFinite(agent.totalMs) ? agent.totalMs : undefined;
+  const out: Record<string, number> = { totalMs: roundTripMs };
+  if (agentMs !== undefined) {
+    out.agentMs = agentMs;
+    out.queueMs = Math.max(0, roundTripMs - agentMs);
+  }
+  if (typeof agent.directoryMs === 'number' && Number.isFinite(agent.directoryMs)) out.directoryMs = agent.directoryMs;
+  return out;
 }

@@ -6,7 +6,7 @@ import { WEBAUTHN_SCRIPT_PATH } from './webauthn-script.ts';
 
 export interface MfaChallengePageInput {
   readonly tenantDisplayName: string;
-  /** POST target; the form sends `csrf`, `method` (totp or recovery_code) and `code`. */
+  /** POST target; the form sends `csrf`, `method` and `otp` (an app code) or `code` (a recovery code). */
   readonly action: string;
   readonly abortAction: string;
   readonly csrfToken: string;
@@ -39,7 +39,7 @@ export function mfaChallengePage(input: MfaChallengePageInput): string {
 <p class="hint" id="code-hint">One of the recovery codes you saved when you set up the authenticator app. Each works once.</p>`
     : html`<input type="hidden" name="method" value="totp">
 <label for="code">Code from your authenticator app</label>
-<input type="text" id="code" name="code" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]*" required maxlength="8" autofocus aria-describedby="code-hint">
+<input type="text" id="code" name="otp" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]*" required maxlength="8" autofocus aria-describedby="code-hint">
 <p class="hint" id="code-hint">Open the authenticator app and enter the 6-digit code for this account.</p>`;
   const switchLink =
     !(codeForm && recovery) && input.methods.includes('recovery_code') && input.recoveryHref

@@ -3,7 +3,7 @@ import { type Alert, layout } from '../../sign-in/pages/layout.ts';
 
 export interface TotpEnrolPageInput {
   readonly tenantDisplayName: string;
-  /** POST target; the form sends `csrf` and `code` (the first code from the app). */
+  /** POST target; the form sends `csrf` and `otp` (the first code from the app). */
   readonly action: string;
   readonly abortAction: string;
   readonly csrfToken: string;
@@ -37,7 +37,7 @@ export function totpEnrolPage(input: TotpEnrolPageInput): string {
 <form method="post" action="${input.action}" novalidate>
 <input type="hidden" name="csrf" value="${input.csrfToken}">
 <label for="code">Code shown by the app</label>
-<input type="text" id="code" name="code" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]*" required maxlength="8" autofocus>
+<input type="text" id="code" name="otp" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]*" required maxlength="8" autofocus>
 <button type="submit">Verify and continue</button>
 </form>
 ${input.securityKeyHref ? html`<p class="hint"><a href="${input.securityKeyHref}">Use a security key or passkey instead</a></p>` : ''}
