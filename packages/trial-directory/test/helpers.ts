@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { Client } from 'ldapts';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
+import { USERS } from '../../../scripts/testbed/users.ts';
 import type { TrialDirectory, TrialDirectoryOptions } from '../src/index.ts';
 import { DEMO_USERS_FILE, startTrialDirectory } from '../src/index.ts';
 
@@ -52,4 +53,24 @@ export function tlsOptions(dir: TrialDirectory) {
 
 export async function closeQuietly(client: Client): Promise<void> {
   await client.unbind().catch(() => undefined);
+}
+
+/** A demo directory and an LDAPS client bound as the service account, as the agent binds; close() ends both. */
+export async function serviceBoundDemo(): Promise<{ dir: TrialDirectory; client: Client; close(): Promise<void> }> {
+  const { dir } = await startDemo();
+  const client = ldapsClient(dir);
+  try {
+    await client.bind(USERS.service.upn, USERS.service.password);
+  } catch (error) {
+    await dir.close();
+    throw error;
+  }
+  return {
+    dir,
+    client,
+    async close() {
+      await closeQuietly(client);
+      await dir.close();
+    },
+  };
 }

@@ -13,20 +13,16 @@ import {
 } from 'ldapts';
 import { USERS } from '../../../scripts/testbed/users.ts';
 import type { TrialDirectory } from '../src/index.ts';
-import { closeQuietly, ldapsClient, startDemo } from './helpers.ts';
+import { ldapsClient, serviceBoundDemo } from './helpers.ts';
 
 describe('other operations', () => {
   let dir: TrialDirectory;
   let client: Client;
+  let close: () => Promise<void>;
   before(async () => {
-    ({ dir } = await startDemo());
-    client = ldapsClient(dir);
-    await client.bind(USERS.service.upn, USERS.service.password);
+    ({ dir, client, close } = await serviceBoundDemo());
   });
-  after(async () => {
-    await closeQuietly(client);
-    await dir.close();
-  });
+  after(() => close());
 
   it('add, delete, modifyDN and compare get unwillingToPerform in their own response type', async () => {
     const dn = `CN=New,CN=Users,${dir.baseDn}`;

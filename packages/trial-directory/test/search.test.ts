@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { type Client, EqualityFilter, escapeFilter, NoSuchObjectError, OperationsError, PresenceFilter } from 'ldapts';
 import { USERS } from '../../../scripts/testbed/users.ts';
 import { bytesToGuid, type TrialDirectory } from '../src/index.ts';
-import { closeQuietly, ldapsClient, startDemo } from './helpers.ts';
+import { closeQuietly, ldapsClient, serviceBoundDemo } from './helpers.ts';
 
 const BASE = 'DC=corp,DC=example,DC=test';
 const USERS_DN = `CN=Users,${BASE}`;
@@ -12,15 +12,11 @@ const USERS_DN = `CN=Users,${BASE}`;
 describe('search', () => {
   let dir: TrialDirectory;
   let client: Client;
+  let close: () => Promise<void>;
   before(async () => {
-    ({ dir } = await startDemo());
-    client = ldapsClient(dir);
-    await client.bind(USERS.service.upn, USERS.service.password);
+    ({ dir, client, close } = await serviceBoundDemo());
   });
-  after(async () => {
-    await closeQuietly(client);
-    await dir.close();
-  });
+  after(() => close());
 
   it('finds a user by mail (alternate login id) and returns the UPN', async () => {
     const { searchEntries } = await client.search(BASE, {
