@@ -15,8 +15,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { loadAgentIdentity, renewAgent } from '@openpta/agent';
+import {
+  agentRunConfigSchema,
+  loadAgentIdentity,
+  loadRunIdentity,
+  renewAgent,
+  startAgentRuntime,
+} from '@openpta/agent';
+import { pino } from 'pino';
 import WebSocket from 'ws';
+import { startConnectProxy } from '../../agent/test/channel-support/connect-proxy.ts';
 import { type DemoStack, startDemoStack } from '../../cli/src/demo/index.ts';
 import { getAgentRegistry } from '../src/agent-channel/index.ts';
 import { createLogger } from '../src/observability/logger.ts';
@@ -193,5 +201,62 @@ describe('a renewal while a request is in flight drains the connection instead o
     );
     assert.ok(s.lines.some((l) => l.msg === 'agent disconnected' && l.closeCode === 1000));
     assert.ok(s.lines.some((l) => l.msg === 'reconnecting: this connection takes no new request'));
+  });
+});
+
+describe('renewal goes the same way out as the channel (cloud.proxy)', () => {
+  let s: Awaited<ReturnType<typeof startStack>>;
+  before(async () => {
+    s = await startStack('proxy', { certificateValidityMs: 6_000 });
+    // The demo's agent connects directly: replace it by one that must use the proxy.
+    await s.stack.agent.stop();
+  });
+  after(async () => {
+    await s?.stack.close();
+    if (s) rmSync(s.dataDir, { recursive: true, force: true });
+  });
+
+  test('an agent configured with cloud.proxy renews through the proxy and reconnects through it', async () => {
+    const { stack } = s;
+    const directory = stack.directory;
+    assert.ok(directory);
+    const proxy = await startConnectProxy();
+    const registry = getAgentRegistry(stack.cloud.ctx);
+    let tunnelsAtRenewal: number | undefined;
+    const unsubscribe = registry.events.onRenewed(() => {
+      tunnelsAtRenewal ??= proxy.tunnels.length;
+    });
+    const runtime = await startAgentRuntime({
+      config: agentRunConfigSchema.parse({
+        directory: {
+          dcs: [{ url: directory.ldapsUrl, serverName: directory.hostname }],
+          baseDn: directory.baseDn,
+          tls: { mode: 'ldaps', caFile: join(s.dataDir, 'trial-directory-ca.pem') },
+        },
+        cloud: { proxy: proxy.url },
+        health: { port: false },
+        log: { level: 'silent' },
+      }),
+      identity: loadRunIdentity(stack.stateDir),
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      await runtime.client.whenConnected();
+      assert.equal(proxy.tunnels.length, 1, 'the channel went through the proxy');
+      await until(() => tunnelsAtRenewal !== undefined, 'the automatic renewal');
+      assert.equal(tunnelsAtRenewal, 2, 'the renewal request went through the proxy too');
+      await until(() => proxy.tunnels.length >= 3 && runtime.client.state === 'connected', 'the reconnection');
+      const r = await stack.channel.verifier.verifyPassword({
+        tenantId: stack.tenant.id,
+        username: ALICE.upn,
+        password: ALICE.password,
+        correlationId: 'renewal-proxy',
+      });
+      assert.equal(r.outcome, 'ok');
+    } finally {
+      unsubscribe();
+      await runtime.stop();
+      await proxy.close();
+    }
   });
 });

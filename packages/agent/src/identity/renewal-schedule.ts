@@ -24,6 +24,8 @@ export interface RenewalScheduleOptions {
   /** Retry after a failed attempt: doubles from min to max, never past the certificate's expiry. */
   retryMinMs?: number;
   retryMaxMs?: number;
+  /** http://proxy:port; undefined = from HTTPS_PROXY/NO_PROXY; null = never (like the channel's cloud.proxy). */
+  proxyUrl?: string | null | undefined;
 }
 
 export interface RenewalSchedule {
@@ -52,7 +54,7 @@ export function scheduleRenewal(options: RenewalScheduleOptions): RenewalSchedul
   };
 
   const renewNow = async (): Promise<AgentIdentity> => {
-    await renewAgent({ stateDir: options.stateDir, now });
+    await renewAgent({ stateDir: options.stateDir, now, proxyUrl: options.proxyUrl });
     const identity = loadAgentIdentity(options.stateDir, now());
     retryDelay = retryMin;
     options.logger.info(

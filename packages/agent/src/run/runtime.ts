@@ -139,6 +139,8 @@ export async function startAgentRuntime(options: StartAgentOptions): Promise<Age
     renewal = scheduleRenewal({
       stateDir: identity.stateDir,
       logger,
+      // The same way out as the channel (cloud.proxy), so a renewal works wherever the connection does.
+      proxyUrl: proxy === false ? null : proxy,
       onRenewed: () => client.reconnect('renew-certificate'),
       onTerminal: (error) => {
         stateDetail = `certificate renewal failed for good: ${error.message} (re-register the agent)`;
