@@ -5,7 +5,8 @@
  *
  * Every account state goes through the channel verifier (the same object the sign-in page calls); the sign-in page
  * itself is driven end to end for a successful OIDC sign-in (authorize, page, POST, code, token) and a wrong
- * password, and a password change goes through the channel too.
+ * password, and a password change goes through the channel too. Every outcome on the sign-in page (HTTP and
+ * Chromium) through a real agent is in agent-channel-ad-outcomes.test.ts.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
