@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Attribute, Change, Client } from 'ldapts';
+import { Client } from 'ldapts';
+import { DirectoryAdmin } from '../../../scripts/testbed/directory-admin.ts';
 import { type AdTestbed, adTestbed, effectiveGroups } from '../../../scripts/testbed/index.ts';
 import type { DirectoryValidator } from '../src/index.ts';
 import { adConfig, captureLog, counter, USER_BINDS, validatorFor } from './support/ad.ts';
@@ -30,6 +31,16 @@ before(async () => {
 });
 after(() => v.close());
 
+/** Replaces string attributes of a test user, as the domain administrator. */
+async function setAttributes(dn: string, values: Readonly<Record<string, string>>): Promise<void> {
+  const admin = await DirectoryAdmin.connect(ad.ldapsUrl, ad.tlsOptions);
+  try {
+    await admin.replace(dn, values);
+  } finally {
+    await admin.close();
+  }
+}
+
 describe('outcomes for every account state (UPN, LDAPS)', () => {
   const cases = [
     ['normal', 'ok'],
@@ -53,16 +64,7 @@ describe('outcomes for every account state (UPN, LDAPS)', () => {
   }
   test('a user limited to other workstations (userWorkstations) -> workstation_restricted', async () => {
     const u = await ad.createUser({ prefix: 'ws' });
-    const admin = new Client({ url: ad.ldapsUrl, tlsOptions: ad.tlsOptions });
-    await admin.bind(ad.admin.upn, ad.admin.password);
-    await admin.modify(
-      u.dn,
-      new Change({
-        operation: 'replace',
-        modification: new Attribute({ type: 'userWorkstations', values: ['OTHERPC'] }),
-      }),
-    );
-    await admin.unbind();
+    await setAttributes(u.dn, { userWorkstations: 'OTHERPC' });
     assert.equal((await v.validate(u.upn, u.password)).outcome, 'workstation_restricted');
     assert.equal((await v.validate(u.upn, ad.wrongPassword)).outcome, 'invalid_credentials');
   });
@@ -143,18 +145,7 @@ describe('attributes on ok', () => {
 
   test('the optional attribute cache serves attributes after a bind, and forgets them on any other answer', async () => {
     const u = await ad.createUser({ prefix: 'cache' });
-    const rename = async (displayName: string) => {
-      const admin = new Client({ url: ad.ldapsUrl, tlsOptions: ad.tlsOptions });
-      await admin.bind(ad.admin.upn, ad.admin.password);
-      await admin.modify(
-        u.dn,
-        new Change({
-          operation: 'replace',
-          modification: new Attribute({ type: 'displayName', values: [displayName] }),
-        }),
-      );
-      await admin.unbind();
-    };
+    const rename = (displayName: string) => setAttributes(u.dn, { displayName });
     const w = validatorFor(ad, adConfig(ad, { attributes: { cacheMs: 600000 } }));
     try {
       assert.equal((await w.validate(u.upn, u.password)).attributes!.displayName, u.displayName);
