@@ -7,10 +7,14 @@
  *     names, mail, nested groups from memberOf + the cached group graph), the lookup prefetched in parallel;
  *   - the same with the optional attribute cache on (attributes.cacheMs): one bind per sign-in, nothing else;
  *   - validate() right password with groups by LDAP_MATCHING_RULE_IN_CHAIN (one more search per sign-in);
+ *   - raw bind and raw lookup in parallel (ldapts, no agent code): what validate() asks of the DC, i.e. its ceiling;
  *   - raw bind vs validate() for an unknown user (52e; no lockout) with prefetch off: both send exactly one bind,
  *     so the difference is the agent's own overhead (input checks, pool, DC choice, outcome mapping, log, metrics).
  * Variants run interleaved in rounds so that load from other processes on the machine hits them alike. Besides
- * ops/s, p50 and p99, the client-side CPU time per operation is printed: it does not depend on the DC's speed.
+ * ops/s, p50 and p99, the CPU time per operation is printed for this process (client side) and for the Samba DC
+ * (its processes, from /proc): unlike throughput they do not depend on other load on the machine. The DC and this
+ * process share the 2 cores, so "CPU-bound" = (client + DC CPU of the baseline) / (client + DC CPU of the variant) is
+ * the throughput ratio to expect when the machine is saturated, and "DC-bound" the one on a DC with its own cores.
  *
  * `node bench/agent-validate.bench.ts [seconds-per-round] [rounds]` (default 1 s, 6 rounds).
  */
@@ -24,6 +28,7 @@ import {
   resolveDirectoryConfig,
 } from '../packages/agent/src/index.ts';
 import { adTestbed } from '../scripts/testbed/index.ts';
+import { sambaCpuUs } from './dc-cpu.ts';
 
 const seconds = Number(process.argv[2] ?? 1);
 const rounds = Number(process.argv[3] ?? 6);
@@ -36,6 +41,7 @@ interface Sample {
   latencies: number[];
   elapsedS: number;
   cpuUs: number;
+  dcCpuUs: number;
   errors: number;
 }
 
@@ -51,6 +57,7 @@ function percentile(sorted: number[], p: number): number {
 
 async function round(concurrency: number, op: (worker: number) => Promise<boolean>, into: Sample): Promise<void> {
   const cpu = process.cpuUsage();
+  const dcCpu = sambaCpuUs() ?? Number.NaN;
   const started = performance.now();
   const end = started + seconds * 1000;
   await Promise.all(
@@ -66,6 +73,7 @@ async function round(concurrency: number, op: (worker: number) => Promise<boolea
   into.elapsedS += (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   into.cpuUs += used.user + used.system;
+  into.dcCpuUs += (sambaCpuUs() ?? Number.NaN) - dcCpu;
 }
 
 function rawBinds(name: string, password: string, expectOk: boolean): Variant['open'] {
@@ -85,6 +93,40 @@ function rawBinds(name: string, password: string, expectOk: boolean): Variant['o
       },
       close: async () => {
         await Promise.all(clients.map((c) => c.unbind()));
+      },
+    };
+  };
+}
+
+/**
+ * What validate() sends for a right password, with no agent code: the bind on one connection and, in parallel, the
+ * lookup (the same filter and attributes) on a service-account connection. Its ratio to raw binds is the ceiling
+ * for validate() on this DC.
+ */
+function rawBindAndLookup(): Variant['open'] {
+  return async (concurrency) => {
+    const open = () => new Client({ url: ad.ldapsUrl, tlsOptions: ad.tlsOptions });
+    const users = Array.from({ length: concurrency }, open);
+    const services = Array.from({ length: concurrency }, open);
+    await Promise.all(services.map((c) => c.bind(ad.users.service.upn, ad.users.service.password)));
+    const filter = `(&(objectCategory=person)(objectClass=user)(userPrincipalName=${user.upn}))`;
+    const attributes = ['objectGUID', 'userPrincipalName', 'sAMAccountName', 'displayName', 'givenName', 'sn'];
+    return {
+      op: async (w) => {
+        const [, found] = await Promise.all([
+          users[w]!.bind(user.upn, user.password),
+          services[w]!.search(ad.baseDn, {
+            scope: 'sub',
+            filter,
+            sizeLimit: 2,
+            attributes: [...attributes, 'mail', 'memberOf'],
+            explicitBufferAttributes: ['objectGUID'],
+          }),
+        ]);
+        return found.searchEntries.length === 1;
+      },
+      close: async () => {
+        await Promise.all([...users, ...services].map((c) => c.unbind()));
       },
     };
   };
@@ -132,6 +174,11 @@ function viaValidate(
 const VARIANTS: Variant[] = [
   { name: 'raw bind, right password', open: rawBinds(user.upn, user.password, true) },
   {
+    name: 'raw bind || raw lookup (ceiling)',
+    baseline: 'raw bind, right password',
+    open: rawBindAndLookup(),
+  },
+  {
     name: 'validate() ok, default',
     baseline: 'raw bind, right password',
     open: viaValidate(user.upn, user.password, 'ok'),
@@ -159,7 +206,7 @@ console.log(
 );
 for (const concurrency of [1, 4, 16]) {
   const opened = await Promise.all(VARIANTS.map((v) => v.open(concurrency)));
-  const samples = VARIANTS.map((): Sample => ({ latencies: [], elapsedS: 0, cpuUs: 0, errors: 0 }));
+  const samples = VARIANTS.map((): Sample => ({ latencies: [], elapsedS: 0, cpuUs: 0, dcCpuUs: 0, errors: 0 }));
   // Warm-up: every connection opened, caches filled.
   for (const o of opened) await Promise.all(Array.from({ length: concurrency }, (_, w) => o.op(w)));
   for (let r = 0; r < rounds; r++) {
@@ -171,7 +218,7 @@ for (const concurrency of [1, 4, 16]) {
   }
   await Promise.all(opened.map((o) => o.close()));
   console.log(`\nconcurrency ${concurrency}`);
-  const figures = new Map<string, { ops: number; p50: number; p99: number; cpu: number }>();
+  const figures = new Map<string, { ops: number; p50: number; p99: number; cpu: number; dc: number }>();
   VARIANTS.forEach((v, i) => {
     const s = samples[i]!;
     s.latencies.sort((a, b) => a - b);
@@ -180,15 +227,18 @@ for (const concurrency of [1, 4, 16]) {
       p50: percentile(s.latencies, 50),
       p99: percentile(s.latencies, 99),
       cpu: s.cpuUs / Math.max(1, s.latencies.length),
+      dc: s.dcCpuUs / Math.max(1, s.latencies.length),
     };
     figures.set(v.name, f);
     const base = v.baseline ? figures.get(v.baseline) : undefined;
     const ratio = base
-      ? `  throughput x${(f.ops / base.ops).toFixed(2)}  p50 ${f.p50 - base.p50 >= 0 ? '+' : ''}${(f.p50 - base.p50).toFixed(2)} ms  cpu ${f.cpu - base.cpu >= 0 ? '+' : ''}${(f.cpu - base.cpu).toFixed(0)} us`
+      ? `  throughput x${(f.ops / base.ops).toFixed(2)}  p50 ${f.p50 - base.p50 >= 0 ? '+' : ''}${(f.p50 - base.p50).toFixed(2)} ms  cpu ${f.cpu - base.cpu >= 0 ? '+' : ''}${(f.cpu - base.cpu).toFixed(0)} us` +
+        `  CPU-bound x${((base.cpu + base.dc) / (f.cpu + f.dc)).toFixed(2)} (agent+DC share 2 cores), DC-bound x${(base.dc / f.dc).toFixed(2)}`
       : '';
     console.log(
       `  ${v.name.padEnd(32)} ${f.ops.toFixed(0).padStart(5)} ops/s  p50 ${f.p50.toFixed(2).padStart(7)} ms  ` +
-        `p99 ${f.p99.toFixed(2).padStart(7)} ms  cpu ${f.cpu.toFixed(0).padStart(4)} us/op${s.errors ? `  ERRORS ${s.errors}` : ''}${ratio}`,
+        `p99 ${f.p99.toFixed(2).padStart(7)} ms  cpu ${f.cpu.toFixed(0).padStart(4)} us/op  DC cpu ${f.dc.toFixed(0).padStart(5)} us/op` +
+        `${s.errors ? `  ERRORS ${s.errors}` : ''}${ratio}`,
     );
   });
 }

@@ -4,9 +4,9 @@
  * a base-scope read of the user's DN, and a bind plus a lookup in parallel on two connections. Used to tell the DC's
  * cost of the lookup from the agent's own overhead. `node bench/dc-capacity-probe.ts [seconds] [concurrency]`.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { Client } from 'ldapts';
 import { adTestbed } from '../scripts/testbed/index.ts';
+import { sambaCpuUs } from './dc-cpu.ts';
 
 const seconds = Number(process.argv[2] ?? 2);
 const concurrency = Number(process.argv[3] ?? 4);
@@ -80,31 +80,13 @@ const ops: Record<string, (w: number) => Promise<unknown>> = {
 console.log(`Samba DC capacity per operation, concurrency ${concurrency}, ${seconds} s each, 2 rounds`);
 const results = new Map<string, number[]>();
 const dcCpu = new Map<string, number[]>();
-/** CPU time (us) of this test bed DC's processes (its process group), whatever else runs on the machine. */
-function sambaCpuUs(): number {
-  const stats = new Map<string, string[]>();
-  let root: string | undefined;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      stats.set(pid, stat.slice(stat.lastIndexOf(')') + 2).split(' '));
-      // The test bed spawns the DC's root process from this process, in its own process group.
-      if (stat.includes('(samba)') && stats.get(pid)![1] === String(process.pid)) root = pid;
-    } catch {
-      // gone
-    }
-  }
-  let ticks = 0;
-  // fields from "state": [2] is the process group, [11] utime, [12] stime (proc(5)).
-  for (const f of stats.values()) if (f[2] === root) ticks += Number(f[11]) + Number(f[12]);
-  return ticks * 10_000;
-}
+
 for (let r = 0; r < 2; r++) {
   for (const [name, op] of Object.entries(ops)) {
     let n = 0;
     const end = performance.now() + seconds * 1000;
     const t0 = performance.now();
-    const c0 = sambaCpuUs();
+    const c0 = sambaCpuUs() ?? Number.NaN;
     await Promise.all(
       Array.from({ length: concurrency }, async (_, w) => {
         while (performance.now() < end) {
@@ -114,7 +96,7 @@ for (let r = 0; r < 2; r++) {
       }),
     );
     const cpu = dcCpu.get(name) ?? [];
-    cpu.push((sambaCpuUs() - c0) / n);
+    cpu.push(((sambaCpuUs() ?? Number.NaN) - c0) / n);
     dcCpu.set(name, cpu);
     const list = results.get(name) ?? [];
     list.push(n / ((performance.now() - t0) / 1000));
