@@ -14,6 +14,7 @@ import { installRequestMetrics, observabilityRoutes } from './observability/rout
 import { type OidcPluginOptions, oidcPlugin } from './oidc/index.ts';
 import { protectionAdminPlugin } from './protection/admin-api.ts';
 import { SmartLockout } from './protection/smart-lockout.ts';
+import { lockoutDigestKey, SqlLockoutStore } from './protection/sql-lockout-store.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { openDatabase, type Store } from './store/open-database.ts';
 import { createClientService } from './tenants/client-service.ts';
@@ -52,12 +53,24 @@ export interface CloudApp {
  * Feature owners: add yours here with a one-line edit (e.g. `oidcPlugin(deps)`, `signInPlugin(deps)`,
  * `agentChannelPlugin(deps)`).
  */
-function featurePlugins(deps: CloudDeps): CloudPlugin[] {
-  // One smart lockout shared by sign-in (counts failures) and the protection admin API (unlock).
-  const lockout = deps.oidc?.lockout ?? new SmartLockout();
+function featurePlugins(deps: CloudDeps, config: CloudConfig, store: Store): CloudPlugin[] {
+  // One smart lockout shared by sign-in (counts failures) and the protection admin API (unlock). Config
+  // `lockout.store: database` keeps it in the store (shared by nodes; the digest key comes from the data key).
+  const sqlLockoutStore =
+    deps.oidc?.lockout === undefined && config.lockout.store === 'database'
+      ? new SqlLockoutStore({ db: store.db, dialect: store.dialect })
+      : undefined;
+  const lockout =
+    deps.oidc?.lockout ??
+    (sqlLockoutStore
+      ? new SmartLockout({
+          store: sqlLockoutStore,
+          digestKey: lockoutDigestKey(loadOrCreateDataKey(config.dataKeyFile)),
+        })
+      : new SmartLockout());
   return [
     { name: 'admin', register: adminRoutes },
-    protectionAdminPlugin({ lockout }),
+    protectionAdminPlugin({ lockout, signInLogRetention: config.signInLog, sqlLockoutStore }),
     // --- feature plugins: oidc, sign-in, agent-channel register here ---
     oidcPlugin({ ...deps.oidc, lockout, verifier: deps.credentialVerifier }),
     ...(deps.plugins ?? []),
@@ -146,7 +159,7 @@ export async function buildCloudApp(input: CloudConfig, deps: CloudDeps = {}): P
     await app.register(async (scope) =>
       observabilityRoutes(scope, { store, metrics, isShuttingDown: ctx.isShuttingDown }),
     );
-    for (const plugin of featurePlugins(deps)) {
+    for (const plugin of featurePlugins(deps, config, store)) {
       await app.register(async (scope) => plugin.register(scope, ctx));
     }
 

@@ -18,6 +18,13 @@ export const CONFIG_DEFAULTS = {
   /** Per-request bound so a slow client cannot hold a connection forever. */
   requestTimeoutMs: 30_000,
   bodyLimitBytes: 1_048_576,
+  /** Sign-in log records older than this are purged, every purgeIntervalSeconds (docs/PROTECTION.md). */
+  signInLog: { retentionDays: 30, purgeIntervalSeconds: 3600 },
+  /**
+   * Smart lockout state: `memory` (per process; restarts forget counters) or `database` (table lockout_state,
+   * shared by every node on the same database, digest key derived from the data key).
+   */
+  lockout: { store: 'memory' },
 } as const;
 
 /** Environment variables read by loadCloudConfig, by config field. */
@@ -39,6 +46,9 @@ export const ENV_VARS = {
   'agents.tokenTtlMs': 'OPENPTA_AGENTS_TOKEN_TTL_MS',
   'agents.maxTokenTtlMs': 'OPENPTA_AGENTS_MAX_TOKEN_TTL_MS',
   'agents.activeWindowMs': 'OPENPTA_AGENTS_ACTIVE_WINDOW_MS',
+  'signInLog.retentionDays': 'OPENPTA_SIGN_IN_LOG_RETENTION_DAYS',
+  'signInLog.purgeIntervalSeconds': 'OPENPTA_SIGN_IN_LOG_PURGE_INTERVAL_SECONDS',
+  'lockout.store': 'OPENPTA_LOCKOUT_STORE',
 } as const;
 
 /** The command-line flag for each field, used in error messages. */

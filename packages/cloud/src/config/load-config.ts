@@ -28,10 +28,11 @@ export interface LoadConfigOptions {
   cwd?: string;
 }
 
-type Raw = Record<string, unknown> & { tls?: Record<string, unknown>; agents?: Record<string, unknown> };
+type Block = 'tls' | 'agents' | 'signInLog' | 'lockout';
+type Raw = Record<string, unknown> & { [B in Block]?: Record<string, unknown> };
 
 /** Nested blocks merged field by field across layers. */
-const BLOCKS = ['tls', 'agents'] as const;
+const BLOCKS: readonly Block[] = ['tls', 'agents', 'signInLog', 'lockout'];
 
 /**
  * Resolves the configuration: flags > environment (OPENPTA_*) > config file (YAML or JSON, from --config or
@@ -65,6 +66,11 @@ export function loadCloudConfig({
       maxTokenTtlMs: env[ENV_VARS['agents.maxTokenTtlMs']],
       activeWindowMs: env[ENV_VARS['agents.activeWindowMs']],
     },
+    signInLog: {
+      retentionDays: env[ENV_VARS['signInLog.retentionDays']],
+      purgeIntervalSeconds: env[ENV_VARS['signInLog.purgeIntervalSeconds']],
+    },
+    lockout: { store: env[ENV_VARS['lockout.store']] },
   };
   const fromFlags: Raw = {
     dataDir: flags.dataDir,
@@ -77,7 +83,18 @@ export function loadCloudConfig({
     shutdownTimeoutMs: flags.shutdownTimeoutMs,
     tls: { certFile: flags.tlsCertFile, keyFile: flags.tlsKeyFile, caFile: flags.tlsCaFile },
   };
-  const merged = mergeLayers([{ ...CONFIG_DEFAULTS, tls: {}, agents: {} }, fromFile, fromEnv, fromFlags]);
+  const merged = mergeLayers([
+    {
+      ...CONFIG_DEFAULTS,
+      tls: {},
+      agents: {},
+      signInLog: { ...CONFIG_DEFAULTS.signInLog },
+      lockout: { ...CONFIG_DEFAULTS.lockout },
+    },
+    fromFile,
+    fromEnv,
+    fromFlags,
+  ]);
 
   const parsed = cloudConfigInputSchema.safeParse(merged);
   if (!parsed.success) {
@@ -113,6 +130,8 @@ export function loadCloudConfig({
     requestTimeoutMs: input.requestTimeoutMs,
     bodyLimitBytes: input.bodyLimitBytes,
     agents: Object.fromEntries(Object.entries(input.agents).filter(([, v]) => v !== undefined)),
+    signInLog: input.signInLog,
+    lockout: input.lockout,
   };
 }
 
@@ -144,9 +163,9 @@ function readConfigFile(path: string): Raw {
   return value as Raw;
 }
 
-/** Later layers win; undefined means "not set here". The tls and agents blocks merge field by field. */
+/** Later layers win; undefined means "not set here". The nested blocks (BLOCKS) merge field by field. */
 function mergeLayers(layers: Raw[]): Raw {
-  const out: Raw = { tls: {}, agents: {} };
+  const out: Raw = { tls: {}, agents: {}, signInLog: {}, lockout: {} };
   for (const layer of layers) {
     for (const [key, value] of Object.entries(layer)) {
       if (value === undefined) continue;

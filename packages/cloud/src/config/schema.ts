@@ -75,6 +75,19 @@ const agentsSchema = z
   .strict()
   .default({});
 
+/** Sign-in log retention (sign-in-log/retention.ts applies it). */
+const signInLogSchema = z
+  .object({
+    retentionDays: z.coerce.number().int().min(1, 'must be 1-3650 days').max(3650, 'must be 1-3650 days'),
+    purgeIntervalSeconds: z.coerce.number().int().min(60, 'must be 60-86400').max(86_400, 'must be 60-86400'),
+  })
+  .strict();
+
+/** Where smart lockout keeps its counters (protection/). */
+const lockoutSchema = z
+  .object({ store: z.enum(['memory', 'database'], { message: 'must be memory or database' }) })
+  .strict();
+
 /** The validated configuration, before defaults that depend on other fields are derived (see load-config.ts). */
 export const cloudConfigInputSchema = z
   .object({
@@ -101,6 +114,8 @@ export const cloudConfigInputSchema = z
       .min(1024)
       .max(100 * 1024 * 1024),
     agents: agentsSchema,
+    signInLog: signInLogSchema,
+    lockout: lockoutSchema,
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -146,6 +161,8 @@ export interface CloudConfig {
   bodyLimitBytes: number;
   /** Agent identity settings that were set (certificate validity, renewal point, token lifetimes, active window). */
   agents: AgentsConfig;
+  signInLog: z.infer<typeof signInLogSchema>;
+  lockout: z.infer<typeof lockoutSchema>;
 }
 
 export type AgentsConfig = z.infer<typeof agentsSchema>;

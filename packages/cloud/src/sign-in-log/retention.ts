@@ -3,8 +3,8 @@ import type { SignInLogStore } from './sign-in-log-store.ts';
 
 /**
  * Retention of the sign-in log: records older than `retentionDays` (default 30, like Entra's sign-in logs on most
- * plans) are deleted by a periodic job every `purgeIntervalSeconds` (default 1 h). Part of the cloud configuration
- * (global, not per tenant).
+ * plans) are deleted by a periodic job every `purgeIntervalSeconds` (default 1 h) and once at start. Part of the
+ * cloud configuration (`signInLog.retentionDays` / `purgeIntervalSeconds`; global, not per tenant).
  */
 export const signInLogRetentionConfigSchema = z.strictObject({
   retentionDays: z.number().int().min(1).max(3650).default(30),
@@ -56,12 +56,18 @@ export function startSignInLogRetention(options: {
   }, config.purgeIntervalSeconds * 1000);
   // The job must never keep the process alive on its own.
   timer.unref();
+  // Also once right after start: a process restarted more often than the interval still purges.
+  const first = setTimeout(() => {
+    if (!closed) runOnce().catch(() => undefined);
+  }, 0);
+  first.unref();
 
   return {
     runOnce,
     async close() {
       closed = true;
       clearInterval(timer);
+      clearTimeout(first);
       await running?.catch(() => undefined);
     },
   };
