@@ -75,11 +75,31 @@ export function handleSearch(request: SearchRequest, ctx: OperationContext): Ope
   return { responses };
 }
 
+/**
+ * An equality term on an indexed attribute that the whole filter requires (the filter itself or a term of its
+ * top-level AND): only the users it names can match, the filter still decides.
+ */
+function indexedTerm(
+  filter: SearchRequest['filter'],
+): { attribute: 'userprincipalname' | 'mail'; value: string } | undefined {
+  const terms = filter.type === 'and' ? filter.filters : [filter];
+  for (const t of terms) {
+    if (t.type !== 'equality') continue;
+    const attribute = t.attribute.toLowerCase();
+    if (attribute === 'userprincipalname' || attribute === 'mail')
+      return { attribute, value: t.value.toString('utf8') };
+  }
+  return undefined;
+}
+
 function scopeCandidates(
   request: SearchRequest,
   ctx: OperationContext,
 ): { records: DirectoryRecord[] } | { missing: true; bestMatch: string } {
-  const all = [...ctx.directory.entries.values()];
+  const term = indexedTerm(request.filter);
+  const all: DirectoryRecord[] = term
+    ? [...ctx.directory.usersWith(term.attribute, term.value)]
+    : [...ctx.directory.entries.values()];
   if (request.baseDn === '') return { records: all };
   const baseKey = normalizeDn(request.baseDn);
   const base = baseKey === undefined ? undefined : ctx.directory.get(baseKey);
