@@ -89,20 +89,21 @@ export function openEnvelope(compact: string, options: OpenEnvelopeOptions): Ope
   let plaintext: string;
   try {
     const cacheKey = `${header.kid}.${epk.x}`;
-    let cek = options.keyCache?.get(cacheKey);
+    let cek: Buffer | KeyObject | undefined = options.keyCache?.keyObject(cacheKey);
     if (!cek) {
       const sharedSecret = diffieHellman({ privateKey, publicKey: x25519PublicKeyFromX(epk.x) });
       // RFC 7748 section 6.1: an all-zero shared secret means a low-order public key; refuse it.
       if (sharedSecret.every((byte) => byte === 0)) return failure('ENVELOPE_DECRYPT_FAILED');
-      cek = concatKdfA256Gcm(sharedSecret);
+      const derived = concatKdfA256Gcm(sharedSecret);
       sharedSecret.fill(0);
-      options.keyCache?.set(cacheKey, cek);
+      options.keyCache?.set(cacheKey, derived);
+      cek = options.keyCache?.keyObject(cacheKey) ?? derived;
     }
     const decipher = createDecipheriv('aes-256-gcm', cek, iv, { authTagLength: 16 });
     decipher.setAAD(Buffer.from(headerPart, 'ascii'));
     decipher.setAuthTag(tag);
     const buffer = Buffer.concat([decipher.update(Buffer.from(ciphertextPart, 'base64url')), decipher.final()]);
-    if (!options.keyCache) cek.fill(0);
+    if (!options.keyCache && Buffer.isBuffer(cek)) cek.fill(0);
     plaintext = buffer.toString('utf8');
     buffer.fill(0);
   } catch {

@@ -1,4 +1,11 @@
-import { createCipheriv, diffieHellman, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createSecretKey,
+  diffieHellman,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
 import { ProtocolError } from '../errors.ts';
 import {
   ENVELOPE_TYP,
@@ -21,8 +28,18 @@ export type EnvelopeRecipient = { agentId: string; key: EnvelopePublicKey };
  * can be used for another request, tenant or agent. Every copy gets a fresh random 96-bit IV.
  */
 
-/** An ephemeral X25519 key and the content keys it derived, per recipient kid (CEK = KDF(DH(ephemeral, recipient))). */
-type Ephemeral = { privateKey: KeyObject; x: string; ceks: Map<string, Buffer>; uses: number; createdAt: number };
+/**
+ * An ephemeral X25519 key and the content keys it derived, per recipient kid (CEK = KDF(DH(ephemeral, recipient))).
+ * Each CEK is kept as a KeyObject too: createCipheriv with a Buffer key converts it on every call, at about 4x the
+ * cost of the AES-GCM work itself (see key-cache.ts).
+ */
+type Ephemeral = {
+  privateKey: KeyObject;
+  x: string;
+  ceks: Map<string, { cek: Buffer; key: KeyObject }>;
+  uses: number;
+  createdAt: number;
+};
 
 function newEphemeral(now: number): Ephemeral {
   const { privateKey, publicKey } = generateKeyPairSync('x25519');
@@ -30,15 +47,16 @@ function newEphemeral(now: number): Ephemeral {
   return { privateKey, x: publicKey.export({ format: 'jwk' }).x as string, ceks: new Map(), uses: 0, createdAt: now };
 }
 
-function cekFor(ephemeral: Ephemeral, recipient: EnvelopeRecipient): Buffer {
-  let cek = ephemeral.ceks.get(recipient.key.kid);
-  if (!cek) {
+function cekFor(ephemeral: Ephemeral, recipient: EnvelopeRecipient): KeyObject {
+  let entry = ephemeral.ceks.get(recipient.key.kid);
+  if (!entry) {
     const sharedSecret = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: recipient.key.keyObject });
-    cek = concatKdfA256Gcm(sharedSecret);
+    const cek = concatKdfA256Gcm(sharedSecret);
     sharedSecret.fill(0);
-    ephemeral.ceks.set(recipient.key.kid, cek);
+    entry = { cek, key: createSecretKey(cek) };
+    ephemeral.ceks.set(recipient.key.kid, entry);
   }
-  return cek;
+  return entry.key;
 }
 
 function validClaims(binding: EnvelopeBinding, secret: EnvelopeSecret, audience: string, now: number): EnvelopeClaims {
@@ -98,7 +116,7 @@ function sealAll(
 }
 
 function wipe(ephemeral: Ephemeral): void {
-  for (const cek of ephemeral.ceks.values()) cek.fill(0);
+  for (const { cek } of ephemeral.ceks.values()) cek.fill(0);
   ephemeral.ceks.clear();
 }
 
