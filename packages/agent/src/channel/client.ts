@@ -17,13 +17,13 @@ import {
   MAX_FRAME_BYTES,
   parseFrame,
   SUPPORTED_PROTOCOL_VERSIONS,
+  sendCorked,
   TERMINAL_CLOSE_CODES,
   type ValidateRequestFrame,
 } from '@openpta/protocol';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { backoffDelay } from './backoff.ts';
-import { sendCorked } from './corked-send.ts';
 import { openProxyTunnel, proxyFromEnvironment } from './proxy-tunnel.ts';
 
 export type ChannelRequestFrame = ValidateRequestFrame | ChangePasswordRequestFrame;

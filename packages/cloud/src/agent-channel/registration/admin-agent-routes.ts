@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { requireAdminToken } from '../../admin/admin-auth.ts';
 import { ADMIN_API_PREFIX } from '../../admin/admin-routes.ts';
-import { verifyAdminToken } from '../../admin/admin-token.ts';
 import type { CloudContext } from '../../context.ts';
-import { CloudError, notFound } from '../../errors.ts';
+import { notFound } from '../../errors.ts';
 import type { AgentRegistry } from './agent-registry.ts';
 import type { AgentView } from './agent-view.ts';
 import type { RegistrationTokenView } from './registration-token-admin.ts';
@@ -82,19 +82,9 @@ export async function adminAgentRoutes(
   const { tenants } = ctx.services;
 
   // Same check as the platform's admin routes (admin-routes.ts): this scope is encapsulated, so it has its own hook.
+  const adminToken = requireAdminToken(db);
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!request.url.startsWith(`${ADMIN_API_PREFIX}/`)) return;
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer ([\x21-\x7e]{1,512})$/.exec(header) : null;
-    const tokenId = match ? await verifyAdminToken(db, match[1]!) : undefined;
-    if (!tokenId) {
-      reply.header('www-authenticate', 'Bearer realm="openpta-admin"');
-      throw new CloudError(
-        'unauthorized',
-        'admin API needs "Authorization: Bearer <admin token>" (see DATA_DIR/admin.json)',
-      );
-    }
-    request.adminActor = `admin-token:${tokenId}`;
+    if (request.url.startsWith(`${ADMIN_API_PREFIX}/`)) await adminToken(request, reply);
   });
 
   app.post(`${ADMIN_API_PREFIX}/tenants/:name/agent-tokens`, async (request, reply) => {
