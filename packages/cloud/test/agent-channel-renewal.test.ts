@@ -139,6 +139,9 @@ describe('a running agent renews its certificate by itself and keeps serving', (
     assert.ok(renewed.includes(afterRenewal.state.encryptionKid) || renewed.length > 1);
     assert.notEqual(stack.agent.client.state, 'terminal');
     assert.equal((await verify()).outcome, 'ok');
+    // The expiry metric follows the renewals (operators alert on it).
+    const expiry = await stack.agent.registry.getSingleMetric('openpta_agent_certificate_not_after_seconds')?.get();
+    assert.ok((expiry?.values[0]?.value ?? 0) * 1000 > before.certificateNotAfter);
 
     // The superseded certificate no longer opens a connection (401, close code 4002).
     assert.deepEqual(await tryConnect(stack, before.certificatePem, before.privateKeyPem), {

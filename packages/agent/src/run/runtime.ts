@@ -8,6 +8,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import { type ChannelClient, type ChannelState, createChannelClient } from '../channel/index.ts';
 import { resolveDirectoryConfig } from '../config/index.ts';
 import { createDirectoryValidator, type DirectoryValidator } from '../directory/index.ts';
+import { loadAgentIdentity } from '../identity/load-agent-identity.ts';
 import { type RenewalSchedule, scheduleRenewal } from '../identity/renewal-schedule.ts';
 import type { AgentRunConfig } from './config.ts';
 import { type HealthServer, startHealthServer } from './health-server.ts';
@@ -136,12 +137,25 @@ export async function startAgentRuntime(options: StartAgentOptions): Promise<Age
   // reconnects with the new certificate (re-read from the state directory) without dropping in-flight requests.
   let renewal: RenewalSchedule | undefined;
   if (identity.stateDir !== undefined) {
+    const certificateNotAfter = new Gauge({
+      name: 'openpta_agent_certificate_not_after_seconds',
+      help: 'Expiry of the agent certificate (Unix time): alert well before it, an expired agent must re-register',
+      registers: [registry],
+    });
+    try {
+      certificateNotAfter.set(loadAgentIdentity(identity.stateDir).certificateNotAfter / 1000);
+    } catch {
+      // Unreadable state: the schedule below logs why.
+    }
     renewal = scheduleRenewal({
       stateDir: identity.stateDir,
       logger,
       // The same way out as the channel (cloud.proxy), so a renewal works wherever the connection does.
       proxyUrl: proxy === false ? null : proxy,
-      onRenewed: () => client.reconnect('renew-certificate'),
+      onRenewed: (renewed) => {
+        certificateNotAfter.set(renewed.certificateNotAfter / 1000);
+        client.reconnect('renew-certificate');
+      },
       onTerminal: (error) => {
         stateDetail = `certificate renewal failed for good: ${error.message} (re-register the agent)`;
       },
