@@ -5,11 +5,22 @@
 import { TAG } from './tags.ts';
 
 export function tlv(tag: number, content: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([tag]), encodeLength(content.length), content]);
+  const out = withHeader(tag, content.length);
+  out.set(content, out.length - content.length);
+  return out;
 }
 
 export function sequence(tag: number, ...children: readonly Buffer[]): Buffer {
-  return tlv(tag, Buffer.concat(children));
+  let length = 0;
+  for (const c of children) length += c.length;
+  // One allocation per element: the header and the children copied once (every search entry is built this way).
+  const out = withHeader(tag, length);
+  let offset = out.length - length;
+  for (const c of children) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
 }
 
 export function integer(n: number, tag: number = TAG.INTEGER): Buffer {
@@ -26,16 +37,31 @@ export function boolean(value: boolean, tag: number = TAG.BOOLEAN): Buffer {
 }
 
 export function octetString(value: string | Buffer, tag: number = TAG.OCTET_STRING): Buffer {
-  return tlv(tag, typeof value === 'string' ? Buffer.from(value, 'utf8') : value);
+  if (typeof value !== 'string') return tlv(tag, value);
+  const length = Buffer.byteLength(value, 'utf8');
+  const out = withHeader(tag, length);
+  if (out.write(value, out.length - length, 'utf8') !== length) throw new Error('internal: UTF-8 length mismatch');
+  return out;
 }
 
-function encodeLength(length: number): Buffer {
-  if (length < 0x80) return Buffer.from([length]);
-  const bytes: number[] = [];
-  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n % 256);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
+/**
+ * A buffer for one element of `length` content bytes, with the tag and the length already written (X.690 8.1.3:
+ * short form below 128, else the long form with the fewest octets); the caller fills the content, at the end, to
+ * the last byte (the buffer comes from Buffer.allocUnsafe's pool and must not show old bytes).
+ */
+function withHeader(tag: number, length: number): Buffer {
+  let lengthOctets = 0;
+  if (length >= 0x80) for (let n = length; n > 0; n = Math.floor(n / 256)) lengthOctets++;
+  const out = Buffer.allocUnsafe(2 + lengthOctets + length);
+  out[0] = tag;
+  if (lengthOctets === 0) {
+    out[1] = length;
+  } else {
+    out[1] = 0x80 | lengthOctets;
+    for (let i = lengthOctets, n = length; i >= 1; i--, n = Math.floor(n / 256)) out[1 + i] = n % 256;
+  }
+  return out;
 }
-
 function encodeIntegerContent(n: number): Buffer {
   if (!Number.isInteger(n) || n > 0x7fffffff || n < -0x80000000) throw new RangeError(`integer out of range: ${n}`);
   const bytes: number[] = [];

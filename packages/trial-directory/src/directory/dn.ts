@@ -83,10 +83,19 @@ function rdnKey(rdn: Rdn): string {
 
 /** The comparison key of a DN, or undefined when the DN is not valid. */
 export function normalizeDn(dn: string): string | undefined {
+  // Searches name the same few base DNs over and over: remember short ones (bounded, so no client can grow it).
+  const known = normalized.get(dn);
+  if (known !== undefined || normalized.has(dn)) return known;
   const rdns = parseDn(dn);
-  if (!rdns) return undefined;
-  return rdns.map(rdnKey).join(',');
+  const key = rdns ? rdns.map(rdnKey).join(',') : undefined;
+  if (dn.length <= 512) {
+    if (normalized.size >= 1024) normalized.clear();
+    normalized.set(dn, key);
+  }
+  return key;
 }
+
+const normalized = new Map<string, string | undefined>();
 
 /** The comparison key of a DN's parent ('' for a single RDN), or undefined when the DN is not valid. */
 export function parentKey(dn: string): string | undefined {
