@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ldapts';
 import { adTestbed } from '../scripts/testbed/index.ts';
+import { sambaCpuUs } from './dc-cpu.ts';
 import { startBenchCloud } from './e2e-stack.ts';
 import { best, closedLoop, formatLoad, type LoadResult } from './e2e-support.ts';
 
@@ -69,20 +70,47 @@ const e2e = (concurrency: number) =>
 
 try {
   const results: Record<string, LoadResult[]> = {};
-  const add = (k: string, r: LoadResult) => {
+  // CPU per operation of every party (this process = bench client + cloud, the agent process, the Samba DC): unlike
+  // throughput it does not depend on other load on the machine. Lowest of the rounds.
+  const cpu: Record<string, { local: number; agent: number; dc: number }> = {};
+  const add = async (k: string, run: () => Promise<LoadResult>) => {
+    const agentBefore = await agent.cpuMicros();
+    const dcBefore = sambaCpuUs() ?? Number.NaN;
+    const r = await run();
+    const ops = Math.max(1, r.ops);
+    const agentUs = ((await agent.cpuMicros()) - agentBefore) / ops;
+    const dcUs = ((sambaCpuUs() ?? Number.NaN) - dcBefore) / ops;
     results[k] ??= [];
     results[k].push(r);
+    // directLoad reports the agent process's own CPU; the raw binds leave the agent idle.
+    const local = k.startsWith('agent alone') ? 0 : r.cpuUsPerOp;
+    const agentOnly = k.startsWith('raw') ? 0 : agentUs;
+    const prev = cpu[k];
+    if (!prev || local + agentOnly + dcUs < prev.local + prev.agent + prev.dc) {
+      cpu[k] = { local, agent: agentOnly, dc: dcUs };
+    }
   };
   for (let r = 0; r < rounds; r++) {
     for (const c of [1, 16]) {
-      add(`raw binds c=${c}`, await rawBinds(c));
-      add(`agent alone c=${c}`, await agent.directLoad(c, seconds));
-      add(`e2e c=${c}`, await e2e(c));
+      await add(`raw binds c=${c}`, () => rawBinds(c));
+      await add(`agent alone c=${c}`, () => agent.directLoad(c, seconds));
+      await add(`e2e c=${c}`, () => e2e(c));
     }
   }
   const b = (k: string) => best(results[k]!);
   for (const k of Object.keys(results)) console.log(formatLoad(k, b(k)));
   console.log('');
+  console.log('CPU per operation (us): this process (bench client, cloud) / agent process / Samba DC');
+  for (const [k, v] of Object.entries(cpu)) {
+    console.log(
+      `  ${k.padEnd(20)} ${v.local.toFixed(0).padStart(6)} / ${v.agent.toFixed(0).padStart(6)} / ${v.dc.toFixed(0).padStart(6)}`,
+    );
+  }
+  const total = (k: string) => cpu[k]!.local + cpu[k]!.agent + cpu[k]!.dc;
+  console.log(
+    `CPU-bound ratio e2e / raw binds (c=16, all parties share the 2 cores): ${(total('raw binds c=16') / total('e2e c=16')).toFixed(2)}; ` +
+      `DC-bound (DC on its own cores): ${(cpu['raw binds c=16']!.dc / cpu['e2e c=16']!.dc).toFixed(2)}`,
+  );
   console.log(
     `throughput ratio e2e / raw binds (c=16):   ${(b('e2e c=16').perSecond / b('raw binds c=16').perSecond).toFixed(2)} (target >= 0.9)`,
   );
