@@ -11,8 +11,14 @@
 import type { Server as HttpServer } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { Counter, Gauge } from 'prom-client';
+import { recordAudit } from '../admin/audit.ts';
 import type { CloudPlugin } from '../context.ts';
-import { type AgentGateway, type AuthenticateAgent, createAgentGateway } from './gateway/index.ts';
+import {
+  type AgentConnectionEvent,
+  type AgentGateway,
+  type AuthenticateAgent,
+  createAgentGateway,
+} from './gateway/index.ts';
 import { createLateLogger } from './late-logger.ts';
 import { recheckConnectedAgents } from './recheck-agents.ts';
 import { getAgentRegistry } from './registration/agent-identity-plugin.ts';
@@ -59,6 +65,7 @@ export function createAgentChannel(options: AgentChannelOptions = {}): AgentChan
   const late = createLateLogger();
   let onSettled: ((status: string) => void) | undefined;
   let onRejected: ((reason: string) => void) | undefined;
+  let onConnectionEvent: ((event: AgentConnectionEvent) => void) | undefined;
   let recordActivity:
     | ((batch: Parameters<NonNullable<Parameters<typeof createAgentGateway>[0]['onActivity']>>[0]) => Promise<void>)
     | undefined;
@@ -70,6 +77,7 @@ export function createAgentChannel(options: AgentChannelOptions = {}): AgentChan
     onActivity: (batch) => recordActivity?.(batch),
     ...(options.activityFlushMs === undefined ? {} : { activityFlushMs: options.activityFlushMs }),
     onRejectedAnswer: (reason) => onRejected?.(reason),
+    onConnectionEvent: (event) => onConnectionEvent?.(event),
   });
   const verifier = createChannelVerifier({
     gateway,
@@ -130,6 +138,19 @@ export function createAgentChannel(options: AgentChannelOptions = {}): AgentChan
       });
       onSettled = (status) => requests.inc({ status });
       onRejected = (reason) => rejected.inc({ reason });
+      // Audit log: agent.connected / agent.disconnected (registered, renewed and revoked are written by registration/).
+      // Best effort: a failed write is logged and never touches the connection.
+      onConnectionEvent = (event) => {
+        const { type, agentId, ...details } = event;
+        recordAudit(ctx.store.db, {
+          actor: `agent:${agentId}`,
+          action: `agent.${type}`,
+          target: `agent:${agentId}`,
+          details,
+        }).catch((err: unknown) =>
+          ctx.logger.error({ err, agentId, event: type }, 'could not write the agent audit event'),
+        );
+      };
 
       // app.ts requests (never requires) client certificates on the HTTPS port; the gateway checks them at upgrade.
       gateway.attach(app.server as HttpServer);

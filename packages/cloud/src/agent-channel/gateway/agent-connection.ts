@@ -29,8 +29,11 @@ export interface AgentConnectionOptions {
   readonly helloTimeoutMs: number;
   readonly node: string;
   readonly remoteAddress: string | undefined;
-  readonly onClosed: (connection: AgentConnection) => void;
+  /** `close` says how it ended; `wasReady` whether the hello had completed (the agent was serving). */
+  readonly onClosed: (connection: AgentConnection, close?: { code: number; reason: string; wasReady: boolean }) => void;
   readonly onRejectedAnswer?: (reason: string) => void;
+  /** The hello completed: the agent takes requests from now on (audit: agent.connected). */
+  readonly onReady?: (connection: AgentConnection) => void;
 }
 
 export class AgentConnection {
@@ -206,6 +209,7 @@ export class AgentConnection {
       node: this.#options.node,
     });
     this.#options.logger.info({ agentVersion, hostname, version }, 'agent connected');
+    this.#options.onReady?.(this);
   }
 
   #sendRequest(requestId: string, request: ChannelRequest): boolean {
@@ -252,6 +256,6 @@ export class AgentConnection {
     if (this.#helloTimer !== undefined) clearTimeout(this.#helloTimer);
     this.session?.disconnect();
     this.#options.logger.info({ closeCode: code, reason }, 'agent disconnected');
-    this.#options.onClosed(this);
+    this.#options.onClosed(this, { code, reason, wasReady: this.session !== undefined });
   }
 }

@@ -39,6 +39,21 @@ export interface AgentGatewayOptions {
   readonly node?: string;
   /** Called for every refused answer (metrics). */
   readonly onRejectedAnswer?: (reason: string) => void;
+  /** An agent completed its hello, or a connection that had done so closed (the audit log records both). */
+  readonly onConnectionEvent?: (event: AgentConnectionEvent) => void;
+}
+
+export interface AgentConnectionEvent {
+  readonly type: 'connected' | 'disconnected';
+  readonly agentId: string;
+  readonly tenantId: string;
+  readonly node: string;
+  readonly remoteAddress?: string | undefined;
+  readonly agentVersion?: string | undefined;
+  readonly hostname?: string | undefined;
+  /** For `disconnected`: the WebSocket close code and reason (RFC 6455 7.4). */
+  readonly closeCode?: number | undefined;
+  readonly reason?: string | undefined;
 }
 
 export interface DrainOptions {
@@ -209,15 +224,35 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
         helloTimeoutMs: options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
         node,
         remoteAddress,
-        onClosed: (c) => {
+        onClosed: (c, close) => {
           connections.delete(c);
           const a = activityOf(c, false);
           if (a !== undefined) pendingActivity.push(a);
+          if (close?.wasReady) {
+            options.onConnectionEvent?.({
+              ...connectionFacts(c),
+              type: 'disconnected',
+              closeCode: close.code,
+              reason: close.reason.slice(0, 200),
+            });
+          }
         },
+        onReady: (c) => options.onConnectionEvent?.({ ...connectionFacts(c), type: 'connected' }),
         ...(options.onRejectedAnswer === undefined ? {} : { onRejectedAnswer: options.onRejectedAnswer }),
       });
       connections.add(connection);
     });
+  }
+
+  function connectionFacts(c: AgentConnection) {
+    return {
+      agentId: c.identity.agentId,
+      tenantId: c.identity.tenantId,
+      node,
+      remoteAddress: c.remoteAddress,
+      agentVersion: c.agentVersion,
+      hostname: c.hostname,
+    };
   }
 
   const upgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {

@@ -1,6 +1,7 @@
 export { AgentConnection } from './agent-connection.ts';
 export {
   AGENT_CONNECT_PATH,
+  type AgentConnectionEvent,
   type AgentGateway,
   type AgentGatewayOptions,
   type ConnectedIdentity,
