@@ -4,7 +4,8 @@
  * which this Chromium trusts through an NSS database (WebAuthn refuses pages with certificate errors), the RP ID is
  * `localhost` (the public URL's host), passwords are checked against the AD test bed, and the MFA policy requires
  * a second factor. Set-up (registration) with recovery codes, then a sign-in with the key (amr pwd+hwk+mfa), a
- * sign-in log record for each step, and the page's CSP (one script of the cloud's origin, no inline script).
+ * sign-in log record for each step, the page's CSP (one script of the cloud's origin, no inline script), a forged
+ * assertion refused, and a synced passkey (backup flags set: amr pwd+swk+mfa).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -181,5 +182,37 @@ describe('security key (WebAuthn) at sign-in, Chromium virtual authenticator', (
     });
     assert.equal(rows.records[0]?.result, 'mfa_failed');
     assert.equal(rows.records[0]?.mfaMethod, 'webauthn');
+  });
+  test('a synced passkey (backup eligible and backed up) registers and signs in with amr pwd+swk+mfa', async () => {
+    // Another user on another device: a platform authenticator whose credentials are backed up (a synced passkey).
+    await page.close();
+    page = await browser.context.newPage();
+    cdp = await browser.context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable', { enableUI: false });
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+        defaultBackupEligibility: true,
+        defaultBackupState: true,
+      },
+    });
+    user = await adv.ad.createUser({ prefix: 'passkey' });
+    const first = await passwordStep();
+    await clickAndWait('a:text("Use a security key or passkey instead")');
+    await clickAndLoad('button:text("Register security key")');
+    assert.equal(await heading(), 'Save your recovery codes');
+    await Promise.all([
+      page.waitForURL((url) => url.href.startsWith(redirectUri)),
+      page.click('button:text("I have saved them, continue")'),
+    ]);
+    assert.deepEqual(await amrAtRp(first), ['pwd', 'swk', 'mfa']);
+    const second = await passwordStep();
+    await clickAndWait('button:text("Use your security key")');
+    assert.deepEqual(await amrAtRp(second), ['pwd', 'swk', 'mfa']);
   });
 });
