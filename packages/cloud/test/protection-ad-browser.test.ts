@@ -193,7 +193,7 @@ async function rowsOf(upn: string): Promise<SignInLogRecord[]> {
 /** A row the agent answered: which agent, which DC, and the timings of queue, agent and directory. */
 function assertServedByAgent(row: SignInLogRecord, what: string): void {
   assert.equal(row.agentId, agentId, `${what}: agent`);
-  assert.ok(row.dc && row.dc.length > 0, `${what}: dc ${row.dc}`);
+  assert.ok(row.dc?.includes(ad.host), `${what}: dc ${row.dc} is the test bed DC ${ad.host}`);
   assert.equal(typeof row.timings.totalMs, 'number', `${what}: total`);
   assert.equal(typeof row.timings.agentMs, 'number', `${what}: agent time`);
   assert.equal(typeof row.timings.queueMs, 'number', `${what}: queue time`);

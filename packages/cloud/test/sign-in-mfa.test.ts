@@ -141,11 +141,27 @@ describe('MFA at sign-in', () => {
       ['/mfa', { csrf, method: 'totp', code: '123456' }],
       ['/mfa-enrol', { csrf, code: '123456' }],
       ['/mfa-continue', { csrf }],
+      ['/mfa-enrol-key', { csrf, method: 'webauthn', response: '{}' }],
       ['/change-password', { csrf, currentPassword: 'a', newPassword: 'b', confirmPassword: 'b' }],
     ] as const) {
       const response = await session.request(`${base}${path}`, { form });
       assert.equal(response.status, 303, path);
       assert.equal(response.location, base, `${path} goes back to the interaction, never to the RP`);
+    }
+  });
+
+  test('a security-key answer for a user without a key, or not JSON, is refused with the challenge again (400)', async () => {
+    const { session, next } = await passwordStep(adv.ad.users.grouped);
+    assert.match(next.body, /<h1 id="title">Verify it is you<\/h1>/);
+    assert.doesNotMatch(next.body, /data-webauthn/, 'no key enrolled: no security-key form');
+    for (const response of [
+      'not json',
+      '{}',
+      JSON.stringify({ id: 'x', rawId: 'x', type: 'public-key', response: {} }),
+    ]) {
+      const refused = await post(session, next, '/mfa', { method: 'webauthn', response });
+      assert.equal(refused.status, 400, response);
+      assert.match(alertText(refused), /security key answer was not valid/);
     }
   });
 
