@@ -467,13 +467,19 @@ describe('agent channel over mutual TLS', () => {
   test('reconnect elsewhere: a draining node sends its agents to another node, which then serves them', async () => {
     const nodeA = await startChannelCloud({ requestTimeoutMs: 5000 });
     const nodeB = await startChannelCloud({ requestTimeoutMs: 5000, sameCloudAs: nodeA });
+    let agent: TestAgent | undefined;
     try {
       const reg = await nodeA.registerAgent('a-move', 'tenant-move');
-      const agent = startTestAgent({ url: nodeA.url, ca: nodeA.pki.caCert, agent: reg, directory });
+      agent = startTestAgent({ url: nodeA.url, ca: nodeA.pki.caCert, agent: reg, directory });
       await agent.client.whenConnected();
       assert.equal(nodeA.gateway.connectionCount(), 1);
       await nodeA.gateway.drain({ url: nodeB.url, delayMs: 0, timeoutMs: 5000 });
-      await until(() => nodeB.gateway.connectionCount() === 1, 'agent on node B');
+      // The socket counts as a connection at upgrade; the agent can take requests only after hello/welcome and its
+      // first credit, so wait for that, not for the socket.
+      await until(
+        () => nodeB.gateway.dispatcher.eligibleAgents('tenant-move').some((a) => a.credits > 0),
+        'agent on node B with credit',
+      );
       assert.equal(nodeA.gateway.connectionCount(), 0);
       const r = await nodeB.verifier.verifyPassword({
         tenantId: 'tenant-move',
@@ -482,8 +488,9 @@ describe('agent channel over mutual TLS', () => {
         correlationId: cid(),
       });
       assert.deepEqual([r.outcome, r.agentId], ['ok', 'a-move']);
-      await agent.stop();
     } finally {
+      // Stop the agent even when an assertion failed: a live agent keeps reconnecting and holds the process open.
+      await agent?.stop();
       await nodeB.close();
       await nodeA.close();
     }
