@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { StoreError } from './errors.ts';
 import { migrationProvider } from './migrations/index.ts';
@@ -5,7 +6,7 @@ import type { Store } from './open-database.ts';
 
 /** Runs every pending migration; throws a StoreError naming the failed migration (the database is left as it was). */
 export async function migrateToLatest(store: Store): Promise<string[]> {
-  const migrator = new Migrator({ db: store.db, provider: migrationProvider });
+  const migrator = await migratorFor(store);
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
@@ -21,10 +22,26 @@ export async function migrateToLatest(store: Store): Promise<string[]> {
 
 /** Rolls every migration back (tests and `down` checks). */
 export async function migrateAllDown(store: Store): Promise<void> {
-  const migrator = new Migrator({ db: store.db, provider: migrationProvider });
+  const migrator = await migratorFor(store);
   for (;;) {
     const { error, results } = await migrator.migrateDown();
     if (error) throw error;
     if (!results || results.length === 0) return;
   }
+}
+
+/**
+ * On PostgreSQL the migration bookkeeping tables are pinned to the connection's current schema. Without a schema,
+ * Kysely's Migrator takes a `kysely_migration_lock` table in ANY schema of the database as its own, so a database
+ * shared by several schemas (one per test suite, or per deployment) skips creating its tables and then fails.
+ */
+async function migratorFor(store: Store): Promise<Migrator> {
+  if (store.dialect !== 'postgres') return new Migrator({ db: store.db, provider: migrationProvider });
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(store.db);
+  const migrationTableSchema = rows[0]?.schema;
+  return new Migrator({
+    db: store.db,
+    provider: migrationProvider,
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
 }
