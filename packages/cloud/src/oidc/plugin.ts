@@ -10,7 +10,7 @@ import type { CloudContext, CloudPlugin } from '../context.ts';
 import { type CredentialVerifier, noDirectoryVerifier } from '../credentials/index.ts';
 import { createSecretSeal, MfaService } from '../mfa/index.ts';
 import { SignInRateLimiter, SmartLockout } from '../protection/index.ts';
-import { signInRoutes } from '../sign-in/routes.ts';
+import { signInRoutes } from '../sign-in/index.ts';
 import { createSignInRecorder, SignInLogStore, type SignInRecorder } from '../sign-in-log/index.ts';
 import { loadOrCreateDataKey } from '../tenants/data-key.ts';
 import { oidcAdminRoutes } from './admin-routes.ts';
