@@ -115,6 +115,10 @@ export async function buildCloudApp(input: CloudConfig, deps: CloudDeps = {}): P
       // Idle keep-alive sockets close at shutdown; in-flight requests finish (fastify 5 default, made explicit).
       forceCloseConnections: 'idle',
       return503OnClosing: true,
+      // request.ip / request.protocol come from X-Forwarded-For / X-Forwarded-Proto only when the TCP peer is one of
+      // the configured reverse proxies (proxy-addr walks the chain right to left and stops at the first untrusted hop).
+      // Default (none): the TCP peer, so a client cannot pick its own address for rate limits, lockout or the log.
+      trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     }) as unknown as FastifyInstance;
     built = app;
     app.addHook('onRequest', async (request, reply) => {

@@ -25,6 +25,11 @@ export const CONFIG_DEFAULTS = {
    * shared by every node on the same database, digest key derived from the data key).
    */
   lockout: { store: 'memory' },
+  /**
+   * Reverse proxies whose X-Forwarded-For/-Proto are believed. Empty: trust nobody, the client address is the TCP
+   * peer (a forged header from a client is ignored).
+   */
+  trustedProxies: [],
 } as const;
 
 /** Environment variables read by loadCloudConfig, by config field. */
@@ -49,6 +54,7 @@ export const ENV_VARS = {
   'signInLog.retentionDays': 'OPENPTA_SIGN_IN_LOG_RETENTION_DAYS',
   'signInLog.purgeIntervalSeconds': 'OPENPTA_SIGN_IN_LOG_PURGE_INTERVAL_SECONDS',
   'lockout.store': 'OPENPTA_LOCKOUT_STORE',
+  trustedProxies: 'OPENPTA_TRUSTED_PROXIES',
 } as const;
 
 /** The command-line flag for each field, used in error messages. */

@@ -71,6 +71,7 @@ export function loadCloudConfig({
       purgeIntervalSeconds: env[ENV_VARS['signInLog.purgeIntervalSeconds']],
     },
     lockout: { store: env[ENV_VARS['lockout.store']] },
+    trustedProxies: env[ENV_VARS.trustedProxies],
   };
   const fromFlags: Raw = {
     dataDir: flags.dataDir,
@@ -86,6 +87,7 @@ export function loadCloudConfig({
   const merged = mergeLayers([
     {
       ...CONFIG_DEFAULTS,
+      trustedProxies: [],
       tls: {},
       agents: {},
       signInLog: { ...CONFIG_DEFAULTS.signInLog },
@@ -132,6 +134,7 @@ export function loadCloudConfig({
     agents: Object.fromEntries(Object.entries(input.agents).filter(([, v]) => v !== undefined)),
     signInLog: input.signInLog,
     lockout: input.lockout,
+    trustedProxies: input.trustedProxies,
   };
 }
 

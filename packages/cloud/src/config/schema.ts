@@ -88,6 +88,50 @@ const lockoutSchema = z
   .object({ store: z.enum(['memory', 'database'], { message: 'must be memory or database' }) })
   .strict();
 
+/**
+ * One trusted reverse proxy: an IP address or a CIDR range. A /0 is refused: trusting every peer would let any client
+ * choose its own address with a forged X-Forwarded-For (rate limits, lockout and the sign-in log key on it).
+ */
+function trustedProxyProblem(entry: unknown): string | undefined {
+  const example = 'e.g. 10.0.0.5, 10.0.0.0/8 or fd00::/8';
+  if (typeof entry !== 'string') return `each entry must be a string: an IP address or CIDR range, ${example}`;
+  const [address = '', prefix, ...rest] = entry.trim().split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return `"${entry}" is not an IP address or CIDR range, ${example}`;
+  if (prefix === undefined) return undefined;
+  const max = family === 4 ? 32 : 128;
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > max) {
+    return `"${entry}" has an invalid prefix length (0-${max} for IPv${family}), ${example}`;
+  }
+  if (Number(prefix) === 0) return `"${entry}" would trust every address: list only your reverse proxies, ${example}`;
+  return undefined;
+}
+
+/**
+ * Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (fastify trustProxy). A string (environment
+ * variable) is a comma-separated list. Empty (the default) trusts nobody: the client is the TCP peer.
+ */
+const trustedProxiesSchema = z.preprocess(
+  (value) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '')
+      : value,
+  z
+    .array(z.unknown(), {
+      message: 'must be a list of IP addresses or CIDR ranges (comma-separated in the environment)',
+    })
+    .superRefine((entries, ctx) => {
+      for (const entry of entries) {
+        const problem = trustedProxyProblem(entry);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+      }
+    })
+    .transform((entries) => entries.map((e) => String(e).trim())),
+);
+
 /** The validated configuration, before defaults that depend on other fields are derived (see load-config.ts). */
 export const cloudConfigInputSchema = z
   .object({
@@ -116,6 +160,7 @@ export const cloudConfigInputSchema = z
     agents: agentsSchema,
     signInLog: signInLogSchema,
     lockout: lockoutSchema,
+    trustedProxies: trustedProxiesSchema,
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -163,6 +208,8 @@ export interface CloudConfig {
   agents: AgentsConfig;
   signInLog: z.infer<typeof signInLogSchema>;
   lockout: z.infer<typeof lockoutSchema>;
+  /** Reverse proxies (IPs / CIDR ranges) trusted for X-Forwarded-For/-Proto; empty = the client is the TCP peer. */
+  trustedProxies: string[];
 }
 
 export type AgentsConfig = z.infer<typeof agentsSchema>;

@@ -14,8 +14,6 @@ import { ensureSigningKeys, loadSigningJwks, type RotationResult, rotateSigningK
 export interface ProviderRegistryOptions extends TenantProviderDeps {
   readonly db: Kysely<Database>;
   readonly logger: Logger;
-  /** Trust X-Forwarded-Proto/Host (only behind a TLS-terminating proxy you run). */
-  readonly trustProxy?: boolean;
   readonly refreshMs?: number;
   readonly now?: () => number;
 }
@@ -51,7 +49,11 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
 
   async function build(tenant: Tenant, jwks: Awaited<ReturnType<typeof loadSigningJwks>>): Promise<Provider> {
     const provider = new Provider(tenant.issuer, buildProviderConfiguration(tenant, jwks, options));
-    provider.proxy = options.trustProxy ?? false;
+    // Off even behind trusted reverse proxies: Koa's `proxy` believes X-Forwarded-Host/-Proto/-For from ANY peer (it
+    // has no list of trusted addresses), so a client could forge them. Nothing needs them: the issuer and every URL
+    // the provider builds come from tenant.issuer (config publicUrl), this server only speaks TLS (ctx.secure is true
+    // from the socket), and the client address used for protection is fastify's request.ip (config trustedProxies).
+    provider.proxy = false;
     const log = options.logger.child({ tenant: tenant.name });
     provider.on('server_error', (_ctx, error) => log.error({ err: error }, 'oidc provider server error'));
     provider.on('grant.error', (_ctx, error) => log.info({ error: error.message }, 'oidc token request refused'));

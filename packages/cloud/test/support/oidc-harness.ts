@@ -45,6 +45,8 @@ export interface HarnessOptions {
   readonly oidc?: Omit<OidcPluginOptions, 'verifier' | 'onRegistry'>;
   /** Default 'info'. */
   readonly logLevel?: 'trace' | 'debug' | 'info';
+  /** Config trustedProxies, given as OPENPTA_TRUSTED_PROXIES (default: none trusted). */
+  readonly trustedProxies?: string[];
 }
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
@@ -56,7 +58,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       done();
     },
   });
-  const config = loadCloudConfig({ flags: { dataDir: dir, host: '127.0.0.1', port: 0 }, env: {} });
+  const env = options.trustedProxies ? { OPENPTA_TRUSTED_PROXIES: options.trustedProxies.join(',') } : {};
+  const config = loadCloudConfig({ flags: { dataDir: dir, host: '127.0.0.1', port: 0 }, env });
   let registry: ProviderRegistry | undefined;
   const cloud = await startCloud(config, {
     logger: createLogger(options.logLevel ?? 'info', destination),
