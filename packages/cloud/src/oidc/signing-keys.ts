@@ -8,9 +8,10 @@
  * previous rotation), retires the old active key and keeps publishing it until every token it signed has expired
  * (`retire_until`), and creates a fresh `next` key.
  */
-import { generateKeyPair, randomBytes } from 'node:crypto';
+import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Kysely } from 'kysely';
+import { randomUrlSafeId } from '../random-id.ts';
 import type { Database, SigningKeyState } from '../store/schema.ts';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -35,7 +36,7 @@ export interface SigningKeyOptions {
 
 async function newKeyRow(tenantId: string, state: SigningKeyState, now: number) {
   const { privateKey } = await generateKeyPairAsync('rsa', { modulusLength: 2048 });
-  const kid = randomBytes(16).toString('base64url');
+  const kid = randomUrlSafeId(16);
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid, alg: SIGNING_ALG, use: 'sig' };
   return {
     tenant_id: tenantId,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { notFound } from '../errors.ts';
+import { randomUrlSafeId } from '../random-id.ts';
 import type { Database, OidcClientsTable } from '../store/schema.ts';
 import type { SecretBox } from './secret-box.ts';
 import { redirectUriSchema, settingsSchema } from './validation.ts';
@@ -69,7 +70,7 @@ export function createClientService({ db, secretBox, now = Date.now }: ClientSer
       const tenant = await db.selectFrom('tenants').select('id').where('id', '=', input.tenantId).executeTakeFirst();
       if (!tenant) throw notFound('tenant');
       // 128 bits for the id (not a secret, only unique); 256 bits for the secret.
-      const clientId = randomBytes(16).toString('base64url');
+      const clientId = randomUrlSafeId(16);
       // A private_key_jwt client proves itself with its key (RFC 7523): a secret would be one more thing to leak.
       const usesSecret = !input.public && input.settings?.tokenEndpointAuthMethod !== 'private_key_jwt';
       const clientSecret = usesSecret ? randomBytes(32).toString('base64url') : undefined;

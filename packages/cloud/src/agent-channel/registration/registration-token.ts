@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { formatRegistrationToken, parseRegistrationTokenParts, type RegistrationTokenParts } from '@openpta/protocol';
+import { randomUrlSafeId } from '../../random-id.ts';
 import { AgentIdentityError } from '../pki/errors.ts';
 
 /**
@@ -7,7 +8,7 @@ import { AgentIdentityError } from '../pki/errors.ts';
  * entropy, so a fast hash is enough (no password stretching); only the hash is stored, compared in constant time.
  */
 export function newRegistrationToken(caPin: string): { token: string; id: string; secretHash: string } {
-  const id = randomBytes(16).toString('base64url');
+  const id = randomUrlSafeId(16);
   const secret = randomBytes(32).toString('base64url');
   return { token: formatRegistrationToken({ id, secret, caPin }), id, secretHash: hashTokenSecret(secret) };
 }
