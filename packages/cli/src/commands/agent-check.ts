@@ -28,11 +28,12 @@ async function readPassword(): Promise<string> {
       .toString('utf8')
       .replace(/\r?\n$/, '');
   }
-  process.stderr.write('Password: ');
   return new Promise<string>((resolve, reject) => {
     let value = '';
+    // Echo off BEFORE the prompt appears: keys typed (or pasted) as soon as the prompt shows must never be echoed.
     stdin.setRawMode(true);
     stdin.setEncoding('utf8');
+    process.stderr.write('Password: ');
     const done = (error?: Error) => {
       stdin.setRawMode(false);
       stdin.off('data', onData);
