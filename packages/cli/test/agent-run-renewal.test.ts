@@ -21,6 +21,7 @@ import {
 import { DEMO_USERS_FILE, startTrialDirectory, type TrialDirectory } from '@openpta/trial-directory';
 import { pino } from 'pino';
 import WebSocket from 'ws';
+import { until } from '../../../scripts/testing/until.ts';
 
 const silent = pino({ level: 'silent' });
 let dir: string;
@@ -28,14 +29,6 @@ let cloud: RunningCloud;
 let directory: TrialDirectory;
 const channel = createAgentChannel({ requestTimeoutMs: 10_000 });
 let tenantId: string;
-
-async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'openpta-agent-run-renewal-'));

@@ -21,6 +21,7 @@ import {
 } from '@openpta/cloud';
 import { DEMO_USERS_FILE, startTrialDirectory, type TrialDirectory } from '@openpta/trial-directory';
 import { pino } from 'pino';
+import { until } from '../../../scripts/testing/until.ts';
 
 const silent = pino({ level: 'silent' });
 let dir: string;
@@ -29,14 +30,6 @@ let directory: TrialDirectory;
 const channel = createAgentChannel({ requestTimeoutMs: 10_000 });
 let tenantId: string;
 const agents: { child: ChildProcess; stderr: string; stdout: string }[] = [];
-
-async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 async function startAgentProcess(name: string): Promise<(typeof agents)[number]> {
   const stateDir = join(dir, name);

@@ -10,16 +10,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { until } from '../../../scripts/testing/until.ts';
 import { type DemoStack, startDemoStack } from '../../cli/src/demo/index.ts';
 import { getAgentRegistry } from '../src/agent-channel/index.ts';
-
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('agent channel in the cloud app', () => {
   let stack: DemoStack;

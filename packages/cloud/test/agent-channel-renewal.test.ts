@@ -24,20 +24,13 @@ import {
 } from '@openpta/agent';
 import { pino } from 'pino';
 import WebSocket from 'ws';
+import { until } from '../../../scripts/testing/until.ts';
 import { startConnectProxy } from '../../agent/test/channel-support/connect-proxy.ts';
 import { type DemoStack, startDemoStack } from '../../cli/src/demo/index.ts';
 import { getAgentRegistry } from '../src/agent-channel/index.ts';
 import { createLogger } from '../src/observability/logger.ts';
 
 const ALICE = { upn: 'alice@corp.example.test', password: 'Alice-Pass-1' };
-
-async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 async function startStack(name: string, agentIdentity?: { certificateValidityMs: number }) {
   const dataDir = mkdtempSync(join(tmpdir(), `openpta-renewal-${name}-`));

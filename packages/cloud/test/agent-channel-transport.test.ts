@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Outcome } from '@openpta/protocol';
 import WebSocket from 'ws';
+import { until } from '../../../scripts/testing/until.ts';
 import { startConnectProxy } from '../../agent/test/channel-support/connect-proxy.ts';
 import { type ChannelCloud, startChannelCloud } from './agent-channel-support/harness.ts';
 import { startTestAgent, type TestAgent } from './agent-channel-support/test-agent.ts';
@@ -21,14 +22,6 @@ const directory = new Map<string, readonly [string, Outcome]>([
 
 let seq = 0;
 const cid = () => `test-${++seq}`;
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('agent channel over mutual TLS', () => {
   let cloud: ChannelCloud;

@@ -21,6 +21,7 @@ import {
 } from '@openpta/agent';
 import { DEMO_USERS_FILE, startTrialDirectory, type TrialDirectory } from '@openpta/trial-directory';
 import { pino } from 'pino';
+import { until } from '../../../scripts/testing/until.ts';
 import {
   type AgentChannel,
   agentIdentityPlugin,
@@ -32,14 +33,6 @@ import { createLogger } from '../src/observability/logger.ts';
 import { type RunningCloud, startCloud } from '../src/start.ts';
 
 const ALICE = { upn: 'alice@corp.example.test', password: 'Alice-Pass-1' };
-
-async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 let dir: string;
 let directory: TrialDirectory;
