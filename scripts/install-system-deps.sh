@@ -5,7 +5,11 @@ set -euo pipefail
 # iproute2: the AD test bed adds its loopback address (127.0.0.N) to lo with `ip addr add`.
 # libnss3-tools: certutil, so browser tests can make Chromium trust the cloud's dev CA (WebAuthn refuses pages with
 # certificate errors).
-packages=(samba samba-ad-provision ldb-tools ldap-utils winbind krb5-user faketime iproute2 chromium libnss3-tools)
+# samba-dsdb-modules and samba-vfs-modules: the AD DC's ldb modules (samba_secrets, ...) and the acl_xattr module that
+# provisioning uses for sysvol. samba only Recommends them, so
+# --no-install-recommends leaves them out and `samba-tool domain provision` fails ("Module [samba_secrets] not found",
+# "acl_xattr.so: cannot open shared object file").
+packages=(samba samba-dsdb-modules samba-vfs-modules samba-ad-provision ldb-tools ldap-utils winbind krb5-user faketime iproute2 chromium libnss3-tools)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

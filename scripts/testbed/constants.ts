@@ -32,5 +32,5 @@ export const READY_TIMEOUT_MS = 60_000;
 
 export const INSTALL_HINT =
   'Install the test bed prerequisites with `sudo bash scripts/install-system-deps.sh` (Debian; samba, ' +
-  'samba-ad-provision, ldb-tools, faketime, iproute2), then run the tests as root: `sudo npm test` ' +
+  'samba-dsdb-modules, samba-ad-provision, ldb-tools, faketime, iproute2), then run the tests as root: `sudo npm test` ' +
   '(or `sudo node --test <file>`). See docs/TESTING.md.';

@@ -10,6 +10,11 @@ import { TestbedError } from './errors.ts';
 const COMMANDS = ['samba', 'samba-tool', 'faketime', 'ip'] as const;
 /** Shipped by the samba-ad-provision package; without it provisioning fails. */
 const PROVISION_DATA = '/usr/share/samba/setup/provision.ldif';
+/**
+ * Shipped by samba-dsdb-modules, which samba only recommends: without it provisioning dies with "Module
+ * [samba_secrets] not found". The directory is the multiarch one Debian uses; other layouts skip the check.
+ */
+const DSDB_MODULE_DIR = `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu/samba/ldb`;
 
 export function findMissingPrerequisites(): string[] {
   const problems: string[] = [];
@@ -21,6 +26,9 @@ export function findMissingPrerequisites(): string[] {
     }
   }
   if (!existsSync(PROVISION_DATA)) problems.push('package samba-ad-provision is not installed');
+  if (existsSync(DSDB_MODULE_DIR) && !existsSync(`${DSDB_MODULE_DIR}/samba_secrets.so`)) {
+    problems.push('package samba-dsdb-modules is not installed');
+  }
   return problems;
 }
 
