@@ -65,6 +65,11 @@ const ops: Record<string, (w: number) => Promise<unknown>> = {
     await users[w]!.bind(user.upn, user.password);
     return users[w]!.search(dn, { scope: 'base', attributes: attrs });
   },
+  'rootDSE tokenGroups (as the user)': (w) => users[w]!.search('', { scope: 'base', attributes: ['tokenGroups'] }),
+  'bind, then rootDSE tokenGroups': async (w) => {
+    await users[w]!.bind(user.upn, user.password);
+    return users[w]!.search('', { scope: 'base', attributes: ['tokenGroups'] });
+  },
   'bind || search (2 conns)': (w) =>
     Promise.all([
       users[w]!.bind(user.upn, user.password),

@@ -19,7 +19,7 @@ import {
   parseAgentConfig,
   resolveDirectoryConfig,
 } from '../src/index.ts';
-import { counter, type DirectoryInput, USER_BINDS } from './support/ad.ts';
+import { captureLog, counter, type DirectoryInput, USER_BINDS } from './support/ad.ts';
 
 let dir: string;
 let caFile: string;
@@ -44,7 +44,10 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function validator(overrides: Partial<DirectoryInput> = {}): DirectoryValidator {
+function validator(
+  overrides: Partial<DirectoryInput> = {},
+  logger = createAgentLogger({ level: 'silent' }),
+): DirectoryValidator {
   const config = parseAgentConfig(
     {
       directory: {
@@ -59,7 +62,7 @@ function validator(overrides: Partial<DirectoryInput> = {}): DirectoryValidator 
     { env: {} },
   );
   const v = createDirectoryValidator(resolveDirectoryConfig(config.directory, { SVC: 'Service-Pass-1-Long' }), {
-    logger: createAgentLogger({ level: 'silent' }),
+    logger,
   });
   validators.push(v);
   return v;
@@ -81,6 +84,21 @@ describe('answers like AD', () => {
     for (const [user, password, outcome] of table) {
       assert.equal((await v.validate(user, password)).outcome, outcome, user);
     }
+  });
+});
+
+describe('a directory whose root DSE has no tokenGroups', () => {
+  test('the attribute cache cannot verify: logged once, every sign-in is looked up and succeeds', async () => {
+    const log = captureLog('warn');
+    const v = validator({ attributes: { cacheFromConcurrency: 1 } }, log.logger);
+    for (let i = 0; i < 3; i++) {
+      const r = await v.validate('alice@corp.example.test', 'Alice-Pass-1');
+      assert.equal(r.outcome, 'ok');
+      assert.equal(r.attributes?.upn, 'alice@corp.example.test');
+    }
+    const warnings = log.lines.filter((l) => l.includes('attribute_cache_unverifiable'));
+    assert.equal(warnings.length, 1, log.text());
+    assert.equal(await counter(v, 'openpta_agent_attribute_cache_total'), 1, 'tried once, then not any more');
   });
 });
 

@@ -11,8 +11,19 @@ export const DEFAULTS = {
   groups: 'nested',
   /** Group graph cache lifetime: a change to how groups nest shows within this time (direct membership: at once). */
   groupCacheMs: 300000,
-  /** Attribute cache: off. Turning it on trades attribute freshness for one bind per sign-in (attribute-cache.ts). */
-  attributeCacheMs: 0,
+  /**
+   * Verified attribute cache (attribute-cache.ts): 10 minutes. A repeat sign-in costs the DC the bind and a token
+   * read instead of the user lookup; the account and its security groups are checked against the DC at every
+   * sign-in, only profile attributes (name, mail) and non-security group names can be this old. SSSD, the usual AD
+   * member client on Linux, caches user entries for 90 minutes by default (entry_cache_timeout 5400).
+   */
+  attributeCacheMs: 600000,
+  /**
+   * The cache is used when at least 2 validations are in flight. A sign-in alone costs no time for the lookup (it
+   * runs in parallel with the bind) but would wait one more round trip for the token read; under concurrency the
+   * DC's CPU is what limits, and the cache spares it the lookup (docs/PERFORMANCE.md, issue 3).
+   */
+  attributeCacheFromConcurrency: 2,
   groupNameAttribute: 'sAMAccountName',
   /** TCP + TLS handshake to one DC. Short: a dead DC must not hold a sign-in; the OS SYN retries take minutes. */
   connectTimeoutMs: 3000,

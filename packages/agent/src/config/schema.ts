@@ -90,8 +90,10 @@ export const attributesSchema = z.strictObject({
   groupCacheMs: z.int().min(0).default(DEFAULTS.groupCacheMs),
   /** Look the user up in parallel with the bind (hides the search latency; costs a search on failed attempts too). */
   prefetch: z.boolean().default(true),
-  /** Reuse a user's attributes for this long after an ok (0 = off): one bind per sign-in, attributes up to this old. */
+  /** Verified attribute cache lifetime (0 = off): a repeat sign-in skips the lookup; profile attributes up to this old. */
   cacheMs: z.int().min(0).max(3600000).default(DEFAULTS.attributeCacheMs),
+  /** Use the verified cache when at least this many validations are in flight (1: always). */
+  cacheFromConcurrency: z.int().min(1).max(1000).default(DEFAULTS.attributeCacheFromConcurrency),
   groupNameAttribute: attributeName.default(DEFAULTS.groupNameAttribute),
 });
 

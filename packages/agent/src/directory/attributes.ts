@@ -32,7 +32,10 @@ export interface AttributeSettings {
   readonly groupNameAttribute: string;
 }
 
-/** AD attributes to request when finding the user (objectGUID always: it is the immutable id). */
+/**
+ * AD attributes to request when finding the user: objectGUID always (the immutable id), objectSid always (the
+ * verified attribute cache matches it against the bound session's token).
+ */
 export function requestedAttributes(settings: AttributeSettings): string[] {
   // Computed once per settings object: it is asked for on every sign-in.
   const known = requested.get(settings);
@@ -40,7 +43,7 @@ export function requestedAttributes(settings: AttributeSettings): string[] {
   const wanted = settings.include.flatMap((name) => (name === 'dn' ? [] : [ATTRIBUTE_SOURCES[name]]));
   // memberOf feeds the group graph (group-graph.ts) for 'nested' and 'direct'.
   const memberOf = settings.groups === 'nested' || settings.groups === 'direct' ? ['memberOf'] : [];
-  const list = [...new Set(['objectGUID', ...wanted, ...memberOf])];
+  const list = [...new Set(['objectGUID', 'objectSid', ...wanted, ...memberOf])];
   requested.set(settings, list);
   return list;
 }
@@ -61,7 +64,7 @@ export function findUsers(
       filter: userFilter(matches),
       sizeLimit: 2,
       attributes: requestedAttributes(settings),
-      explicitBufferAttributes: ['objectGUID'],
+      explicitBufferAttributes: ['objectGUID', 'objectSid'],
     },
     signal,
   );

@@ -34,6 +34,13 @@ export interface DirectoryContext {
   readonly attributeSettings: AttributeSettings;
   readonly dcSet: DcSet;
   readonly attributeCache: AttributeCache;
+  /**
+   * Whether the DCs' root DSE tokens can verify cached users (attributes-after-bind.ts): unknown until the first
+   * lookup, then works or unsupported for the life of the validator.
+   */
+  readonly identityCheck: { state: 'unknown' | 'works' | 'unsupported' };
+  /** validate() calls running now, this one included (validator.ts keeps it). */
+  readonly validationsInFlight: { count: number };
   readonly groupGraph: GroupGraph;
   readonly service: ResolvedDirectoryConfig['serviceAccount'];
   readonly pools: ReadonlyMap<string, DcPools>;
@@ -122,6 +129,8 @@ export function createContext(
     },
     dcSet,
     attributeCache: new AttributeCache(config.attributes.cacheMs),
+    identityCheck: { state: 'unknown' },
+    validationsInFlight: { count: 0 },
     groupGraph: new GroupGraph(config.attributes.groupCacheMs, config.attributes.groupNameAttribute),
     service,
     pools,

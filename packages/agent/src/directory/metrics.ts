@@ -8,6 +8,8 @@ export interface DirectoryMetrics {
   readonly userBinds: Counter<'dc'>;
   readonly duration: Histogram<'operation'>;
   readonly dcDown: Counter<'dc' | 'reason'>;
+  /** Verified attribute cache results: hit, miss, token_changed, account_changed, unverifiable. */
+  readonly attributeCache: Counter<'result'>;
 }
 
 export function createDirectoryMetrics(registry = new Registry()): DirectoryMetrics {
@@ -36,6 +38,12 @@ export function createDirectoryMetrics(registry = new Registry()): DirectoryMetr
       name: 'openpta_agent_dc_marked_down_total',
       help: 'Times a DC was marked unhealthy after a transport failure',
       labelNames: ['dc', 'reason'],
+      registers: [registry],
+    }),
+    attributeCache: new Counter({
+      name: 'openpta_agent_attribute_cache_total',
+      help: 'Sign-ins answered from the verified attribute cache (hit) or looked up (miss, token_changed, account_changed, unverifiable)',
+      labelNames: ['result'],
       registers: [registry],
     }),
   };

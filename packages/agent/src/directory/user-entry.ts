@@ -2,6 +2,7 @@
 import { directoryAttributesSchema } from '@openpta/protocol';
 import type { Entry } from 'ldapts';
 import { findUsers, groupNames, toUserAttributes, type UserAttributes } from './attributes.ts';
+import { sidOf } from './bound-token.ts';
 import type { DirectoryConnection } from './connection.ts';
 import type { DirectoryContext } from './context.ts';
 import { AGENT_ERROR_CODES, AgentError } from './errors.ts';
@@ -56,6 +57,12 @@ export function lookupOf(check: AcceptedInput): AttributeMatch {
   return check.target.kind === 'direct' ? check.target.lookup : check.target.matches[0]!;
 }
 
+/** A user as found in the directory: the attributes for the cloud and the account's objectSid (hex). */
+export interface FoundUser {
+  readonly attributes: UserAttributes;
+  readonly sid: string | undefined;
+}
+
 /** The user's entry (already found, or looked up now) converted to the attributes for the cloud. */
 export async function collectAttributes(
   ctx: DirectoryContext,
@@ -63,10 +70,11 @@ export async function collectAttributes(
   found: Entry | undefined,
   check: AcceptedInput,
   signal: AbortSignal,
-): Promise<UserAttributes> {
+): Promise<FoundUser> {
   const entries = found ? [found] : await lookupEntry(ctx, c, [lookupOf(check)], signal);
   if (entries.length !== 1) {
     throw new AgentError(AGENT_ERROR_CODES.DC_PROTOCOL, `found ${entries.length} entries for the user`);
   }
-  return attributesOf(ctx, c, entries[0]!, signal);
+  const entry = entries[0]!;
+  return { attributes: await attributesOf(ctx, c, entry, signal), sid: sidOf(entry) };
 }

@@ -4,20 +4,20 @@
  *   2. alternate login id only: find exactly one user with the service account (any DC; failover-safe).
  *   3. ONE user bind, on a pooled connection of the first DC that connects. Connect/TLS failures move to the next
  *      DC; once the bind has been written, whatever happens ends the attempt (the DC may have counted it).
- *   4. on ok: attributes and groups, prefetched with the service account while the bind was in flight (or from the
- *      optional attribute cache), or, without a service account, read with the user's own bind on the same
- *      connection before it goes back to the pool.
+ *   4. on ok (attributes-after-bind.ts): attributes and groups from the verified attribute cache, or prefetched with
+ *      the service account while the bind was in flight, or, without a service account, read with the user's own
+ *      bind on the same connection before it goes back to the pool.
  */
 import type { Outcome } from '@openpta/protocol';
 import type { Entry } from 'ldapts';
-import type { UserAttributes } from './attributes.ts';
+import { attributesAfterBind } from './attributes-after-bind.ts';
 import type { DirectoryConnection } from './connection.ts';
 import type { DirectoryContext } from './context.ts';
 import { AGENT_ERROR_CODES, DirectoryTransportError } from './errors.ts';
 import { outcomeFromBindError } from './outcome-map.ts';
 import { type Step, serviceStep, worstTransportOutcome } from './service-step.ts';
 import type { AttemptResult } from './types.ts';
-import { type AcceptedInput, collectAttributes, lookupEntry } from './user-entry.ts';
+import { type AcceptedInput, collectAttributes, type FoundUser, lookupEntry } from './user-entry.ts';
 
 export async function validateAttempt(
   ctx: DirectoryContext,
@@ -51,12 +51,16 @@ export async function validateAttempt(
     bindName = check.target.bindName;
   }
 
+  // The verified cache trades a round trip (the token read after the bind) for the DC's lookup: worth it when other
+  // sign-ins are waiting for the DC, not when this one is alone (then the lookup runs in parallel with the bind and
+  // costs no time). attributes.cacheFromConcurrency sets where that changes.
+  const useCache = ctx.validationsInFlight.count >= ctx.config.attributes.cacheFromConcurrency;
+  const cached = useCache && check.target.kind === 'direct' ? attributeCache.get(check.username) : undefined;
   // Prefetch: look the user's attributes up on a service connection while the bind is in flight, so a sign-in
   // costs the latency of the bind alone. The result is used only if the bind says ok.
   const collect = (sc: DirectoryConnection) => collectAttributes(ctx, sc, found, check, signal);
-  const cached = attributeCache.get(check.username);
   const wantPrefetch = service !== undefined && !found && !cached && ctx.config.attributes.prefetch;
-  let prefetch: Promise<Step<UserAttributes>> | undefined;
+  let prefetch: Promise<Step<FoundUser>> | undefined;
 
   const failures: Error[] = [];
   for (const dc of order) {
@@ -70,7 +74,6 @@ export async function validateAttempt(
       ctx.markDown(dc, error as Error, signal);
       continue;
     }
-    let outcome: Outcome;
     try {
       // Counted only when the bind is really written: c.bind() checks the socket in this same tick.
       if (c.usable) metrics.userBinds.inc({ dc: dc.label });
@@ -79,7 +82,6 @@ export async function validateAttempt(
       // encodes the search while the DC works on the bind.
       if (wantPrefetch && !prefetch) prefetch = serviceStep(ctx, dcs, signal, collect, dc);
       await bound;
-      outcome = 'ok';
     } catch (error) {
       if (error instanceof DirectoryTransportError && error.beforeCredentials) {
         // The bind was never written (the connection had just closed): safe to use the next DC.
@@ -87,7 +89,7 @@ export async function validateAttempt(
         failures.push(error);
         continue;
       }
-      outcome = signal.aborted ? 'directory_timeout' : outcomeFromBindError(error);
+      const outcome: Outcome = signal.aborted ? 'directory_timeout' : outcomeFromBindError(error);
       // A credential answer (result 49) leaves the connection fit for the next re-bind; anything else breaks it.
       pool.release(c, (error as { code?: unknown }).code === 49);
       if (error instanceof DirectoryTransportError && error.code === AGENT_ERROR_CODES.DC_TIMEOUT) {
@@ -97,37 +99,18 @@ export async function validateAttempt(
       return { outcome, dc: dc.label, reason: (error as Error).message };
     }
     dcSet.markUp(dc.label);
-    if (cached) {
-      pool.release(c, true);
-      return { outcome, dc: dc.label, attributes: cached };
-    }
-    if (!service) {
-      // No service account: read with the user's own bind, on this connection, within this attempt.
-      try {
-        const attributes = await collectAttributes(ctx, c, found, check, signal);
-        attributeCache.set(check.username, attributes);
-        pool.release(c, true);
-        return { outcome, dc: dc.label, attributes };
-      } catch (error) {
-        pool.release(c, false);
-        return {
-          outcome: 'directory_error',
-          dc: dc.label,
-          reason: `password verified, attributes unavailable: ${(error as Error).message}`,
-        };
-      }
-    }
-    pool.release(c, true);
-    const step = await (prefetch ?? serviceStep(ctx, dcs, signal, collect, dc));
-    if (!step.ok) {
-      return {
-        outcome: step.outcome === 'directory_unavailable' ? 'directory_unavailable' : 'directory_error',
-        dc: dc.label,
-        reason: `password verified, attributes unavailable: ${step.error?.message ?? step.outcome}`,
-      };
-    }
-    attributeCache.set(check.username, step.value);
-    return { outcome, dc: dc.label, attributes: step.value };
+    return attributesAfterBind(ctx, {
+      check,
+      found,
+      useCache,
+      cached,
+      prefetch,
+      connection: c,
+      pool,
+      dc,
+      dcs,
+      signal,
+    });
   }
   return { outcome: worstTransportOutcome(failures), reason: failures.map((f) => f.message).join('; ') };
 }

@@ -83,7 +83,14 @@ export function createDirectoryValidator(
     let result: AttemptResult;
     if (!check.ok) result = { outcome: 'bad_request', reason: check.reason };
     else if (closed) result = { outcome: 'directory_error', reason: 'the validator is closed' };
-    else result = await withDeadline((signal) => validateAttempt(ctx, check, password, signal));
+    else {
+      ctx.validationsInFlight.count++;
+      try {
+        result = await withDeadline((signal) => validateAttempt(ctx, check, password, signal));
+      } finally {
+        ctx.validationsInFlight.count--;
+      }
+    }
     const elapsedMs = record('validate', check.ok ? check.username : username, started, result);
     return {
       outcome: result.outcome,
