@@ -20,21 +20,29 @@ import type { AgentSession, Dispatcher } from '../dispatch/index.ts';
 import { sendCorked } from './corked-send.ts';
 import type { AgentIdentity, ChannelAnswer, ChannelRequest } from './types.ts';
 
-export interface AgentConnectionOptions {
-  readonly ws: WebSocket;
-  readonly identity: AgentIdentity;
+/**
+ * What every connection of one gateway shares. One object per gateway, not per connection: with 10,000 idle agents
+ * each per-connection closure, options object or child logger costs about 1 KiB of memory in total (issue 5 (d)).
+ */
+export interface AgentConnectionShared {
   readonly dispatcher: Dispatcher<ChannelRequest, ChannelAnswer>;
+  /** The gateway's logger; every line of a connection carries its agentId and tenantId (added per call). */
   readonly logger: Logger;
   readonly heartbeatIntervalMs: number;
   readonly helloTimeoutMs: number;
   readonly node: string;
-  readonly remoteAddress: string | undefined;
   /** `close` says how it ended; `wasReady` whether the hello had completed (the agent was serving). */
   readonly onClosed: (connection: AgentConnection, close?: { code: number; reason: string; wasReady: boolean }) => void;
-  readonly onRejectedAnswer?: (reason: string) => void;
+  readonly onRejectedAnswer?: ((reason: string) => void) | undefined;
   /** The hello completed: the agent takes requests from now on (audit: agent.connected). */
-  readonly onReady?: (connection: AgentConnection) => void;
+  readonly onReady?: ((connection: AgentConnection) => void) | undefined;
 }
+
+type LogLevel = 'debug' | 'info' | 'warn';
+
+/** The connection a WebSocket belongs to, so the ws listeners can be shared functions instead of closures. */
+const CONNECTION = Symbol('openpta.agentConnection');
+type TaggedWebSocket = WebSocket & { [CONNECTION]: AgentConnection };
 
 export class AgentConnection {
   /** Replaced (not mutated) when the agent renews: new requests are sealed to its new envelope key at once. */
@@ -50,24 +58,43 @@ export class AgentConnection {
   /** Served/failed already reported to the registry (see AgentActivity deltas). */
   reportedServed = 0;
   reportedFailed = 0;
-  readonly #options: AgentConnectionOptions;
+  readonly #shared: AgentConnectionShared;
   readonly #ws: WebSocket;
   #helloTimer: NodeJS.Timeout | undefined;
   #pingSeq = 0;
   #closed = false;
 
-  constructor(options: AgentConnectionOptions) {
-    this.#options = options;
-    this.#ws = options.ws;
-    this.identity = options.identity;
-    this.remoteAddress = options.remoteAddress;
+  constructor(shared: AgentConnectionShared, ws: WebSocket, identity: AgentIdentity, remoteAddress?: string) {
+    this.#shared = shared;
+    this.#ws = ws;
+    this.identity = identity;
+    this.remoteAddress = remoteAddress;
     this.#helloTimer = setTimeout(
-      () => this.close(CLOSE_CODES.protocolError, `no hello within ${options.helloTimeoutMs} ms`),
-      options.helloTimeoutMs,
+      () => this.close(CLOSE_CODES.protocolError, `no hello within ${shared.helloTimeoutMs} ms`),
+      shared.helloTimeoutMs,
     );
-    this.#ws.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
-    this.#ws.on('close', (code, reason) => this.#onClose(code, reason.toString('utf8')));
-    this.#ws.on('error', (error) => this.#options.logger.warn({ err: error.message }, 'agent connection error'));
+    (ws as TaggedWebSocket)[CONNECTION] = this;
+    ws.on('message', AgentConnection.#onWsMessage);
+    ws.on('close', AgentConnection.#onWsClose);
+    ws.on('error', AgentConnection.#onWsError);
+  }
+
+  // ws calls its listeners with `this` = the WebSocket: one function for all connections.
+  static #onWsMessage = function (this: WebSocket, data: unknown, isBinary: boolean): void {
+    (this as TaggedWebSocket)[CONNECTION].#onMessage(data as Buffer, isBinary);
+  };
+  static #onWsClose = function (this: WebSocket, code: number, reason: Buffer): void {
+    (this as TaggedWebSocket)[CONNECTION].#onClose(code, reason.toString('utf8'));
+  };
+  static #onWsError = function (this: WebSocket, error: Error): void {
+    (this as TaggedWebSocket)[CONNECTION].#log('warn', { err: error.message }, 'agent connection error');
+  };
+
+  /** One log line with this connection's agent and tenant (instead of a child logger held per connection). */
+  #log(level: LogLevel, fields: Record<string, unknown>, message: string): void {
+    const logger = this.#shared.logger;
+    if (!logger.isLevelEnabled(level)) return;
+    logger[level]({ agentId: this.identity.agentId, tenantId: this.identity.tenantId, ...fields }, message);
   }
 
   get open(): boolean {
@@ -98,7 +125,7 @@ export class AgentConnection {
   /** Heartbeat tick: close a silent connection, else ping it. */
   heartbeat(now: number): void {
     if (this.#closed) return;
-    if (now - this.lastFrameAt > 2 * this.#options.heartbeatIntervalMs) {
+    if (now - this.lastFrameAt > 2 * this.#shared.heartbeatIntervalMs) {
       this.close(CLOSE_CODES.heartbeatTimeout, 'no frame from the agent for two heartbeat intervals');
       return;
     }
@@ -108,7 +135,7 @@ export class AgentConnection {
   close(code: number, reason: string): void {
     if (this.#closed) return;
     const level = code === CLOSE_CODES.normal || code === CLOSE_CODES.draining ? 'info' : 'warn';
-    this.#options.logger[level]({ closeCode: code, reason }, 'closing agent connection');
+    this.#log(level, { closeCode: code, reason }, 'closing agent connection');
     // Close frame first (the agent learns why); terminate if the agent does not complete the close handshake.
     this.#ws.close(code, reason.slice(0, 120));
     const kill = setTimeout(() => this.#ws.terminate(), 5000);
@@ -123,7 +150,7 @@ export class AgentConnection {
     if (!parsed.ok) {
       if (parsed.error.code === 'FRAME_UNKNOWN_TYPE') {
         // A newer agent may send frame types this cloud does not know (docs/PROTOCOL.md, "Versioning").
-        this.#options.logger.debug({ code: parsed.error.code }, 'ignored unknown frame type from agent');
+        this.#log('debug', { code: parsed.error.code }, 'ignored unknown frame type from agent');
         return;
       }
       this.#protocolError(parsed.error.code, parsed.error.message);
@@ -164,7 +191,7 @@ export class AgentConnection {
         if (frame.requestId !== undefined) {
           this.#answer(frame.requestId, { kind: 'error', outcome: 'directory_error', errorCode: frame.code }, true);
         } else {
-          this.#options.logger.warn({ code: frame.code, agentMessage: frame.message }, 'agent reported an error');
+          this.#log('warn', { code: frame.code, agentMessage: frame.message }, 'agent reported an error');
         }
         return;
       case 'ping':
@@ -193,7 +220,7 @@ export class AgentConnection {
     this.agentVersion = agentVersion;
     this.hostname = hostname;
     const { agentId, tenantId, domains } = this.identity;
-    this.session = this.#options.dispatcher.connect({
+    this.session = this.#shared.dispatcher.connect({
       agentId,
       tenantId,
       domains,
@@ -204,12 +231,12 @@ export class AgentConnection {
       version,
       agentId,
       tenantId,
-      heartbeatIntervalMs: this.#options.heartbeatIntervalMs,
+      heartbeatIntervalMs: this.#shared.heartbeatIntervalMs,
       serverTime: Date.now(),
-      node: this.#options.node,
+      node: this.#shared.node,
     });
-    this.#options.logger.info({ agentVersion, hostname, version }, 'agent connected');
-    this.#options.onReady?.(this);
+    this.#log('info', { agentVersion, hostname, version }, 'agent connected');
+    this.#shared.onReady?.(this);
   }
 
   #sendRequest(requestId: string, request: ChannelRequest): boolean {
@@ -240,8 +267,8 @@ export class AgentConnection {
     if (result !== undefined && !result.accepted) {
       // Answers are bound to the request and to the connection that took it (docs/PROTOCOL.md, "Dispatch").
       const level = result.reason === 'late' ? 'info' : 'warn';
-      this.#options.logger[level]({ requestId, reason: result.reason }, 'rejected an answer from the agent');
-      this.#options.onRejectedAnswer?.(result.reason);
+      this.#log(level, { requestId, reason: result.reason }, 'rejected an answer from the agent');
+      this.#shared.onRejectedAnswer?.(result.reason);
     }
   }
 
@@ -255,7 +282,7 @@ export class AgentConnection {
     this.#closed = true;
     if (this.#helloTimer !== undefined) clearTimeout(this.#helloTimer);
     this.session?.disconnect();
-    this.#options.logger.info({ closeCode: code, reason }, 'agent disconnected');
-    this.#options.onClosed(this, { code, reason, wasReady: this.session !== undefined });
+    this.#log('info', { closeCode: code, reason }, 'agent disconnected');
+    this.#shared.onClosed(this, { code, reason, wasReady: this.session !== undefined });
   }
 }

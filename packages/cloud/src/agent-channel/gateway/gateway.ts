@@ -15,8 +15,13 @@ import { CLOSE_CODES, type EnvelopePublicKey, MAX_FRAME_BYTES } from '@openpta/p
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { createDispatcher, type Dispatcher } from '../dispatch/index.ts';
-import { AgentConnection } from './agent-connection.ts';
+import { AgentConnection, type AgentConnectionShared } from './agent-connection.ts';
 import type { AgentActivity, AuthenticateAgent, ChannelAnswer, ChannelRequest } from './types.ts';
+
+/** A socket error listener shared by all sockets (a closure per socket would be held for the connection's life). */
+function destroySocket(this: Duplex): void {
+  this.destroy();
+}
 
 /** The path agents open their WebSocket on. */
 export const AGENT_CONNECT_PATH = '/agent/v1/connect';
@@ -169,6 +174,30 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
   const activityTimer = setInterval(() => void flushActivity(), options.activityFlushMs ?? DEFAULT_ACTIVITY_FLUSH_MS);
   activityTimer.unref();
 
+  // One object for all connections (their callbacks take the connection as argument): nothing per connection here.
+  const connectionShared: AgentConnectionShared = {
+    dispatcher,
+    logger,
+    heartbeatIntervalMs,
+    helloTimeoutMs: options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
+    node,
+    onClosed: (c, close) => {
+      connections.delete(c);
+      const a = activityOf(c, false);
+      if (a !== undefined) pendingActivity.push(a);
+      if (close?.wasReady) {
+        options.onConnectionEvent?.({
+          ...connectionFacts(c),
+          type: 'disconnected',
+          closeCode: close.code,
+          reason: close.reason.slice(0, 200),
+        });
+      }
+    },
+    onReady: (c) => options.onConnectionEvent?.({ ...connectionFacts(c), type: 'connected' }),
+    onRejectedAnswer: options.onRejectedAnswer,
+  };
+
   function refuse(socket: Duplex, status: 401 | 403 | 404 | 503, closeCode: number, reason: string): void {
     const text = `${reason}\n`;
     socket.end(
@@ -186,7 +215,7 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
       if (server === undefined) refuse(socket, 404, CLOSE_CODES.protocolError, 'no WebSocket endpoint at this path');
       return;
     }
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroySocket);
     const remoteAddress = (socket as TLSSocket).remoteAddress;
     if (!accepting) {
       refuse(socket, 503, CLOSE_CODES.draining, 'this cloud node is draining: reconnect later');
@@ -215,32 +244,7 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
     }
     const identity = auth.identity;
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const connection = new AgentConnection({
-        ws,
-        identity,
-        dispatcher,
-        logger: logger.child({ agentId: identity.agentId, tenantId: identity.tenantId }),
-        heartbeatIntervalMs,
-        helloTimeoutMs: options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
-        node,
-        remoteAddress,
-        onClosed: (c, close) => {
-          connections.delete(c);
-          const a = activityOf(c, false);
-          if (a !== undefined) pendingActivity.push(a);
-          if (close?.wasReady) {
-            options.onConnectionEvent?.({
-              ...connectionFacts(c),
-              type: 'disconnected',
-              closeCode: close.code,
-              reason: close.reason.slice(0, 200),
-            });
-          }
-        },
-        onReady: (c) => options.onConnectionEvent?.({ ...connectionFacts(c), type: 'connected' }),
-        ...(options.onRejectedAnswer === undefined ? {} : { onRejectedAnswer: options.onRejectedAnswer }),
-      });
-      connections.add(connection);
+      connections.add(new AgentConnection(connectionShared, ws, identity, remoteAddress));
     });
   }
 
