@@ -89,3 +89,78 @@ export const BIND_CASES: readonly BindCase[] = [
     expect: { result: 'invalidCredentials', data: ['52e'] },
   },
 ];
+
+/**
+ * The root DSE's constructed `tokenGroups`: the SIDs of the connection's security token, which the agent's verified
+ * attribute cache compares with the user's objectSid after a successful bind (packages/agent/src/directory/
+ * bound-token.ts). Expected SIDs are named, not spelled out, so the same table holds on any domain: the subject's own
+ * objectSid, a RID of the domain (513 is Domain Users, every user's primary group), a group of users.ts GROUPS by
+ * name, or a well-known SID.
+ */
+export type TokenSid =
+  | { readonly self: true }
+  | { readonly domainRid: number }
+  | { readonly group: string }
+  | { readonly wellKnown: string };
+
+/** Who reads the root DSE: a user of the shared set after binding, after an anonymous bind, or without any bind. */
+export type TokenSubject = DirectoryUserKey | 'anonymousBind' | 'notBound';
+
+export interface TokenCase {
+  readonly name: string;
+  readonly subject: TokenSubject;
+  /** The attribute list of the base search on "". */
+  readonly attributes: readonly string[];
+  /**
+   * `absent`: no tokenGroups in the entry. Otherwise `first` in this order at the start, then exactly `rest` in any
+   * order (Samba lists the groups depth first along memberOf; the agent compares tokens as sets).
+   */
+  readonly expect: 'absent' | { readonly first: readonly TokenSid[]; readonly rest: readonly TokenSid[] };
+}
+
+/** Every network logon of a user has these after its own SID, its primary group and its groups. */
+const USER_WELL_KNOWN: readonly TokenSid[] = [
+  { wellKnown: 'S-1-1-0' }, // Everyone
+  { wellKnown: 'S-1-5-2' }, // Network
+  { wellKnown: 'S-1-5-11' }, // Authenticated Users
+  { wellKnown: 'S-1-5-32-545' }, // BUILTIN\Users
+  { wellKnown: 'S-1-5-32-554' }, // BUILTIN\Pre-Windows 2000 Compatible Access
+];
+const SELF_THEN_DOMAIN_USERS: readonly TokenSid[] = [{ self: true }, { domainRid: 513 }];
+const GRACE_GROUPS: readonly TokenSid[] = [{ group: 'Engineering' }, { group: 'All Staff' }, { group: 'VPN Users' }];
+
+// Measured on the Samba 4.17 test bed; the trial directory answers the same.
+export const TOKEN_CASES: readonly TokenCase[] = [
+  {
+    name: 'user without groups: own SID, Domain Users, well-known SIDs',
+    subject: 'normal',
+    attributes: ['tokenGroups'],
+    expect: { first: SELF_THEN_DOMAIN_USERS, rest: USER_WELL_KNOWN },
+  },
+  {
+    name: 'user in groups: direct and nested security groups too',
+    subject: 'grouped',
+    attributes: ['tokenGroups'],
+    expect: { first: SELF_THEN_DOMAIN_USERS, rest: [...GRACE_GROUPS, ...USER_WELL_KNOWN] },
+  },
+  {
+    name: 'named next to `*`: given',
+    subject: 'grouped',
+    attributes: ['*', 'tokenGroups'],
+    expect: { first: SELF_THEN_DOMAIN_USERS, rest: [...GRACE_GROUPS, ...USER_WELL_KNOWN] },
+  },
+  { name: 'constructed: not part of `*`', subject: 'grouped', attributes: ['*'], expect: 'absent' },
+  { name: 'constructed: not part of an empty list', subject: 'grouped', attributes: [], expect: 'absent' },
+  {
+    name: 'after an anonymous bind: Anonymous Logon, Everyone, Network',
+    subject: 'anonymousBind',
+    attributes: ['tokenGroups'],
+    expect: { first: [{ wellKnown: 'S-1-5-7' }], rest: [{ wellKnown: 'S-1-1-0' }, { wellKnown: 'S-1-5-2' }] },
+  },
+  {
+    name: 'without any bind: Anonymous Logon only',
+    subject: 'notBound',
+    attributes: ['tokenGroups'],
+    expect: { first: [{ wellKnown: 'S-1-5-7' }], rest: [] },
+  },
+];

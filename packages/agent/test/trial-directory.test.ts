@@ -87,10 +87,61 @@ describe('answers like AD', () => {
   });
 });
 
-describe('a directory whose root DSE has no tokenGroups', () => {
-  test('the attribute cache cannot verify: logged once, every sign-in is looked up and succeeds', async () => {
+async function cacheResult(v: DirectoryValidator, result: string): Promise<number> {
+  const metric = v.metrics.getSingleMetric('openpta_agent_attribute_cache_total');
+  const data = metric ? await metric.get() : { values: [] };
+  return data.values.find((x) => x.labels.result === result)?.value ?? 0;
+}
+
+describe('verified attribute cache (the root DSE gives tokenGroups, as AD does)', () => {
+  test('a repeat sign-in is a cache hit: the DC checks the password, the token names the cached account', async () => {
     const log = captureLog('warn');
     const v = validator({ attributes: { cacheFromConcurrency: 1 } }, log.logger);
+    for (const [upn, password] of [
+      ['alice@corp.example.test', 'Alice-Pass-1'],
+      // Grace's token also lists her groups, one of them nested.
+      ['grace@corp.example.test', 'Grace-Pass-1'],
+    ] as const) {
+      const first = await v.validate(upn, password);
+      assert.equal(first.outcome, 'ok', upn);
+      const [hits, binds] = [await cacheResult(v, 'hit'), await counter(v, USER_BINDS)];
+      const again = await v.validate(upn, password);
+      assert.equal(again.outcome, 'ok', upn);
+      assert.deepEqual(again.attributes, first.attributes);
+      assert.equal(await cacheResult(v, 'hit'), hits + 1, `${upn}: served from the cache`);
+      assert.equal(await counter(v, USER_BINDS), binds + 1, 'the DC still checked the password');
+    }
+    assert.equal((await v.validate('alice@corp.example.test', 'wrong-Pass-1')).outcome, 'invalid_credentials');
+    assert.equal(log.lines.filter((l) => l.includes('attribute_cache_unverifiable')).length, 0, log.text());
+    // The trial directory cannot change group memberships at run time, so "a group change is seen at the next
+    // sign-in" is covered against Samba only (attribute-cache.ad.test.ts).
+  });
+});
+
+describe('a directory whose root DSE has no tokenGroups', () => {
+  let without: TrialDirectory;
+  let withoutCa: string;
+  before(async () => {
+    without = await startTrialDirectory({
+      usersFile: DEMO_USERS_FILE,
+      logger: pino({ level: 'silent' }),
+      rootDseTokenGroups: false,
+    });
+    withoutCa = join(dir, 'without-token-groups-ca.pem');
+    writeFileSync(withoutCa, without.caPem!);
+  });
+  after(() => without.close());
+
+  test('the attribute cache cannot verify: logged once, every sign-in is looked up and succeeds', async () => {
+    const log = captureLog('warn');
+    const v = validator(
+      {
+        dcs: [{ url: without.ldapsUrl, serverName: without.hostname }],
+        tls: { caFile: withoutCa },
+        attributes: { cacheFromConcurrency: 1 },
+      },
+      log.logger,
+    );
     for (let i = 0; i < 3; i++) {
       const r = await v.validate('alice@corp.example.test', 'Alice-Pass-1');
       assert.equal(r.outcome, 'ok');
@@ -99,6 +150,7 @@ describe('a directory whose root DSE has no tokenGroups', () => {
     const warnings = log.lines.filter((l) => l.includes('attribute_cache_unverifiable'));
     assert.equal(warnings.length, 1, log.text());
     assert.equal(await counter(v, 'openpta_agent_attribute_cache_total'), 1, 'tried once, then not any more');
+    assert.equal(await cacheResult(v, 'hit'), 0);
   });
 });
 

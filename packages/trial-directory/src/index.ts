@@ -5,6 +5,7 @@ export { BIND_DATA, bindFailureMessage } from './directory/ad-messages.ts';
 export { bytesToGuid, guidToBytes } from './directory/guid.ts';
 export { loadUsersFile, parseUsers } from './directory/load-users.ts';
 export type { PasswordPolicy } from './directory/policy.ts';
+export { bytesToSid, sidToBytes, WELL_KNOWN_SIDS } from './directory/sid.ts';
 export type { AccountState, UsersFile, UsersFileInput } from './directory/users-schema.ts';
 export { ACCOUNT_STATES, usersFileSchema } from './directory/users-schema.ts';
 export type { TrialDirectoryErrorCode } from './errors.ts';

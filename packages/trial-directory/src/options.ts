@@ -36,6 +36,11 @@ export interface TrialDirectoryOptions {
    * succeeds as anonymous as Windows DCs do (RFC 4513 5.1.2). Either way the agent must never send one.
    */
   readonly unauthenticatedBind?: 'reject' | 'anonymous';
+  /**
+   * The root DSE's constructed `tokenGroups` (the bound session's SIDs), given when asked for by name as AD does.
+   * Default true; false simulates a directory without it (the agent's verified attribute cache is then unused).
+   */
+  readonly rootDseTokenGroups?: boolean;
   /** Wrong passwords (binds or password changes) before an account locks (775). Default 0: never. */
   readonly lockoutThreshold?: number;
   readonly passwordPolicy?: Partial<PasswordPolicy>;
@@ -74,6 +79,7 @@ export const optionsSchema = z.strictObject({
     .optional(),
   allowPlainBind: z.boolean().default(false),
   unauthenticatedBind: z.enum(['reject', 'anonymous']).default('reject'),
+  rootDseTokenGroups: z.boolean().default(true),
   lockoutThreshold: z.int().min(0).max(1000).default(0),
   passwordPolicy: z
     .strictObject({

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { loadUsersFile, parseUsers } from './directory/load-users.ts';
 import { Directory, dnsDomainOf } from './directory/model.ts';
+import { domainSidOf } from './directory/sid.ts';
 import { TrialDirectoryError } from './errors.ts';
 import type { TrialDirectoryOptions } from './options.ts';
 import { optionsSchema, resolvePasswordPolicy } from './options.ts';
@@ -28,6 +29,8 @@ export interface TrialDirectory {
   /** Host name in the certificate and the root DSE's dnsHostName (use as TLS servername). */
   readonly hostname: string;
   readonly baseDn: string;
+  /** S-1-5-21-a-b-c, derived from the base DN: the prefix of every user's and group's objectSid. */
+  readonly domainSid: string;
   /** NetBIOS domain (CORP) and DNS domain (corp.example.test). */
   readonly domain: string;
   readonly dnsDomain: string;
@@ -58,7 +61,12 @@ export async function startTrialDirectory(options: TrialDirectoryOptions): Promi
   const dnsDomain = dnsDomainOf(opts.baseDn) ?? 'corp.example.test';
   const domain = (opts.domain ?? dnsDomain.split('.')[0] ?? 'CORP').toUpperCase();
   const logger: Logger = (opts.logger ?? pino({ name: 'trial-directory' })).child({ component: 'trial-directory' });
-  const directory = new Directory(usersFile, { baseDn: opts.baseDn, netbiosDomain: domain, dnsDomain });
+  const directory = new Directory(usersFile, {
+    baseDn: opts.baseDn,
+    domainSid: domainSidOf(opts.baseDn),
+    netbiosDomain: domain,
+    dnsDomain,
+  });
 
   const hostname = 'hostname' in opts.tls && opts.tls.hostname ? opts.tls.hostname : `dc1.${dnsDomain}`;
   const tls =
@@ -82,6 +90,7 @@ export async function startTrialDirectory(options: TrialDirectoryOptions): Promi
         allowPlainBind: opts.allowPlainBind,
         unauthenticatedBind: opts.unauthenticatedBind,
         lockoutThreshold: opts.lockoutThreshold,
+        rootDseTokenGroups: opts.rootDseTokenGroups,
         passwordPolicy: resolvePasswordPolicy(opts.passwordPolicy),
       },
       logger,
@@ -129,6 +138,7 @@ export async function startTrialDirectory(options: TrialDirectoryOptions): Promi
     caPem: tls.caPem,
     hostname,
     baseDn: opts.baseDn,
+    domainSid: directory.names.domainSid,
     domain,
     dnsDomain,
     faults,

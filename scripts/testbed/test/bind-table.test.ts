@@ -1,10 +1,13 @@
 /**
  * The Samba test bed is what it claims: every case of the shared bind table (directory-cases.ts) gives AD's answer
- * over LDAPS and over StartTLS, through ldapts (the agent's client), and AD refuses simple binds in the clear.
+ * over LDAPS and over StartTLS, through ldapts (the agent's client), and AD refuses simple binds in the clear. The
+ * root DSE tokenGroups table (directory-cases.ts TOKEN_CASES) is what Samba answers.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Client, StrongAuthRequiredError } from 'ldapts';
+import { runTokenCase } from '../bind-table.ts';
+import { TOKEN_CASES } from '../directory-cases.ts';
 import { type AdTestbed, adTestbed, BIND_CASES, bindOnce, runBindCase } from '../index.ts';
 
 let ad: AdTestbed;
@@ -22,6 +25,15 @@ for (const transport of ['LDAPS', 'StartTLS'] as const) {
     }
   });
 }
+
+describe("root DSE tokenGroups (the bound session's SIDs)", () => {
+  for (const c of TOKEN_CASES) {
+    test(c.name, async () => {
+      const result = await runTokenCase({ ...ad.bindTarget(), baseDn: ad.baseDn }, c);
+      assert.equal(result.mismatch, undefined, result.mismatch);
+    });
+  }
+});
 
 describe('transport security', () => {
   let client: Client | undefined;

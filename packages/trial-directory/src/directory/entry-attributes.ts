@@ -12,7 +12,7 @@ export interface Attribute {
 /** Attributes whose values are DNs: compared as DNs in filters. */
 export const DN_ATTRIBUTES = new Set(['distinguishedname', 'member', 'memberof', 'objectcategory']);
 /** Attributes whose values are binary: compared byte for byte. */
-export const BINARY_ATTRIBUTES = new Set(['objectguid']);
+export const BINARY_ATTRIBUTES = new Set(['objectguid', 'objectsid']);
 
 // userAccountControl flags (MS-ADTS 2.2.16).
 const UF_ACCOUNTDISABLE = 0x2;
@@ -64,6 +64,7 @@ export function attributesOf(record: DirectoryRecord, directory: Directory, only
   }
   add('distinguishedName', record.dn);
   add('objectGUID', record.guid);
+  add('objectSid', record.sid);
   return attrs;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Evaluates a search filter against one entry (RFC 4511 4.5.1.7) with AD's matching: strings case-insensitive,
- * DN-valued attributes compared as DNs, objectGUID byte for byte, objectCategory=person shorthand, and AD's
- * bitwise and in-chain extensible matching rules. Filter values arrive unescaped from the BER encoding, so a value
+ * DN-valued attributes compared as DNs, objectGUID and objectSid byte for byte (objectSid also in its S-1-5-...
+ * string form, as AD accepts it), objectCategory=person shorthand, and AD's bitwise and in-chain extensible matching
+ * rules. Filter values arrive unescaped from the BER encoding, so a value
  * such as `*)(uid=*` is a literal string here and can only ever match itself.
  */
 import type { Filter } from '../ldap/index.ts';
@@ -10,6 +11,7 @@ import { normalizeDn } from './dn.ts';
 import type { Attribute } from './entry-attributes.ts';
 import { BINARY_ATTRIBUTES, DN_ATTRIBUTES } from './entry-attributes.ts';
 import type { Directory, DirectoryRecord } from './model.ts';
+import { SID_PATTERN, sidToBytes } from './sid.ts';
 
 export interface MatchContext {
   /** Undefined for the root DSE, which is not a directory record. */
@@ -71,6 +73,7 @@ function fold(value: Buffer): string {
 
 function equals(attribute: string, stored: Buffer, asserted: Buffer): boolean {
   const name = attribute.toLowerCase();
+  if (name === 'objectsid') return stored.equals(sidAssertion(asserted));
   if (BINARY_ATTRIBUTES.has(name)) return stored.equals(asserted);
   if (DN_ATTRIBUTES.has(name)) {
     const assertedText = asserted.toString('utf8');
@@ -82,6 +85,18 @@ function equals(attribute: string, stored: Buffer, asserted: Buffer): boolean {
     return a !== undefined && a === normalizeDn(stored.toString('utf8'));
   }
   return fold(stored) === fold(asserted);
+}
+
+/** A SID asserted in its string form (objectSid=S-1-5-21-...) is compared as the binary SID it names. */
+function sidAssertion(asserted: Buffer): Buffer {
+  if (asserted.length > 200 || ((asserted[0] ?? 0) | 0x20) !== 0x73 /* S or s */) return asserted;
+  const text = asserted.toString('latin1');
+  if (!SID_PATTERN.test(text)) return asserted;
+  try {
+    return sidToBytes(text);
+  } catch {
+    return asserted;
+  }
 }
 
 function compare(stored: Buffer, asserted: Buffer): number {

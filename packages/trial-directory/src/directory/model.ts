@@ -6,6 +6,7 @@
 
 import { escapeDnValue, normalizeDn, parentKey } from './dn.ts';
 import { derivedGuid, guidToBytes } from './guid.ts';
+import { SidAllocator, sidToBytes } from './sid.ts';
 import type { AccountState, UsersFile } from './users-schema.ts';
 
 interface RecordBase {
@@ -13,6 +14,8 @@ interface RecordBase {
   readonly key: string;
   readonly parentKey: string;
   readonly guid: Buffer;
+  /** objectSid (binary): the domain SID on the domain, an account SID on users and groups; none on containers. */
+  readonly sid: Buffer | undefined;
 }
 
 export interface UserRecord extends RecordBase {
@@ -53,6 +56,8 @@ export type DirectoryRecord = UserRecord | GroupRecord | ContainerRecord;
 export interface DirectoryNames {
   /** e.g. DC=corp,DC=example,DC=test */
   readonly baseDn: string;
+  /** S-1-5-21-a-b-c: the prefix of every user's and group's SID. */
+  readonly domainSid: string;
   /** NetBIOS domain name for DOMAIN\user binds, e.g. CORP */
   readonly netbiosDomain: string;
   /** DNS domain derived from the DC= components, e.g. corp.example.test */
@@ -67,32 +72,40 @@ export class Directory {
   constructor(file: UsersFile, names: DirectoryNames) {
     this.names = names;
     const usersDn = `CN=Users,${names.baseDn}`;
-    this.#add({ kind: 'domain', name: names.dnsDomain.split('.')[0] ?? '', ...base(names.baseDn, 'domain') });
+    const explicitSids = [...file.users, ...file.groups].flatMap((e) => (e.objectSid ? [e.objectSid] : []));
+    const sids = new SidAllocator(names.domainSid, explicitSids);
+    this.#add({
+      kind: 'domain',
+      name: names.dnsDomain.split('.')[0] ?? '',
+      ...base(names.baseDn, 'domain', undefined, sidToBytes(names.domainSid)),
+    });
     this.#add({ kind: 'container', name: 'Users', ...base(usersDn, 'container:Users') });
 
     const groups = new Map<string, GroupRecord>();
-    const groupNamed = (name: string, description?: string, guid?: string): GroupRecord => {
+    const groupNamed = (name: string, description?: string, guid?: string, sid?: string): GroupRecord => {
       let group = groups.get(name.toLowerCase());
       if (!group) {
+        const seed = `group:${name.toLowerCase()}`;
         group = {
           kind: 'group',
           name,
           description,
           memberOf: [],
           members: [],
-          ...base(`CN=${escapeDnValue(name)},${usersDn}`, `group:${name.toLowerCase()}`, guid),
+          ...base(`CN=${escapeDnValue(name)},${usersDn}`, seed, guid, sids.sidFor(seed, sid)),
         };
         groups.set(name.toLowerCase(), group);
       }
       return group;
     };
-    for (const g of file.groups) groupNamed(g.name, g.description, g.objectGUID);
+    for (const g of file.groups) groupNamed(g.name, g.description, g.objectGUID, g.objectSid);
     for (const g of file.groups) {
       const group = groupNamed(g.name);
       for (const parentName of g.groups) link(group, groupNamed(parentName));
     }
     for (const u of file.users) {
       const cn = u.cn ?? u.displayName;
+      const seed = `user:${u.sAMAccountName.toLowerCase()}`;
       const user: UserRecord = {
         kind: 'user',
         cn,
@@ -109,7 +122,7 @@ export class Directory {
         badPwdCount: 0,
         lockedOut: false,
         pwdLastSet: Date.now(),
-        ...base(`CN=${escapeDnValue(cn)},${usersDn}`, `user:${u.sAMAccountName.toLowerCase()}`, u.objectGUID),
+        ...base(`CN=${escapeDnValue(cn)},${usersDn}`, seed, u.objectGUID, sids.sidFor(seed, u.objectSid)),
       };
       for (const name of u.groups) {
         const group = groupNamed(name);
@@ -203,11 +216,11 @@ function link(child: GroupRecord, parent: GroupRecord): void {
   }
 }
 
-function base(dn: string, seed: string, guid?: string): RecordBase {
+function base(dn: string, seed: string, guid?: string, sid?: Buffer): RecordBase {
   const key = normalizeDn(dn);
   const parent = parentKey(dn);
   if (key === undefined || parent === undefined) throw new Error(`internal: built an invalid DN ${dn}`);
-  return { dn, key, parentKey: parent, guid: guid ? guidToBytes(guid) : derivedGuid(seed) };
+  return { dn, key, parentKey: parent, guid: guid ? guidToBytes(guid) : derivedGuid(seed), sid };
 }
 
 /** `DC=corp,DC=example,DC=test` -> `corp.example.test`; undefined when the base DN has no DC components. */

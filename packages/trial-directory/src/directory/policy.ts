@@ -20,6 +20,12 @@ export interface DirectoryPolicy {
   /** Wrong passwords before an account locks (0 = never, the AD default). */
   readonly lockoutThreshold: number;
   readonly passwordPolicy: PasswordPolicy;
+  /**
+   * The root DSE gives the constructed `tokenGroups` (the SIDs of the connection's security token) when asked for it
+   * by name, as AD and Samba do. Off simulates a directory without it (the agent's verified attribute cache is then
+   * not used).
+   */
+  readonly rootDseTokenGroups: boolean;
 }
 
 export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = { minLength: 7, complexity: true, historyLength: 24 };

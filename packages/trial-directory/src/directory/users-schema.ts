@@ -3,6 +3,7 @@
  * a typo fails at start-up with the path of the bad field, never later as a puzzling bind result.
  */
 import { z } from 'zod';
+import { canonicalSid, SID_PATTERN, sidToBytes } from './sid.ts';
 
 /** Account states, each reproducing one AD bind answer (see /work/shared/reference/active-directory.md). */
 export const ACCOUNT_STATES = [
@@ -20,6 +21,17 @@ export type AccountState = (typeof ACCOUNT_STATES)[number];
 
 const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const guid = z.string().regex(GUID_PATTERN, 'must be a GUID such as 6f1c5b7e-2b1d-4c8e-9a51-0c2d3e4f5a6b');
+const sid = z
+  .string()
+  .regex(SID_PATTERN, 'must be a SID such as S-1-5-21-1004336348-1177238915-682003330-1104')
+  .refine((value) => {
+    try {
+      sidToBytes(value);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'has a SID component out of range');
 
 // AD: sAMAccountName is at most 20 characters and may not contain " / \ [ ] : ; | = , + * ? < > @
 const samAccountName = z
@@ -45,6 +57,8 @@ export const userSchema = z.strictObject({
   groups: z.array(text).default([]),
   /** Defaults to a GUID derived from sAMAccountName, so the demo's ids are stable across restarts. */
   objectGUID: guid.optional(),
+  /** Defaults to the domain SID (derived from the base DN) with a RID derived from sAMAccountName. */
+  objectSid: sid.optional(),
   password: z.string().min(1).max(256),
   // 'enabled' is accepted as a synonym of 'normal' (the AD test bed's name for it).
   state: z.preprocess((v) => (v === 'enabled' ? 'normal' : v), z.enum(ACCOUNT_STATES)).default('normal'),
@@ -56,6 +70,7 @@ export const groupSchema = z.strictObject({
   /** Names of the groups this group is a direct member of (nested groups). */
   groups: z.array(text).default([]),
   objectGUID: guid.optional(),
+  objectSid: sid.optional(),
 });
 
 export const usersFileSchema = z
@@ -76,9 +91,11 @@ export const usersFileSchema = z
       if (u.userPrincipalName)
         claim(`upn:${u.userPrincipalName}`, ['users', i, 'userPrincipalName'], 'userPrincipalName');
       claim(`cn:${u.cn ?? u.displayName}`, ['users', i, u.cn ? 'cn' : 'displayName'], 'CN (cn or displayName)');
+      if (u.objectSid) claim(`sid:${canonicalSid(u.objectSid)}`, ['users', i, 'objectSid'], 'objectSid');
     });
     file.groups.forEach((g, i) => {
       claim(`cn:${g.name}`, ['groups', i, 'name'], 'group name or user CN');
+      if (g.objectSid) claim(`sid:${canonicalSid(g.objectSid)}`, ['groups', i, 'objectSid'], 'objectSid');
     });
   });
 

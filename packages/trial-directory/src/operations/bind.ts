@@ -8,6 +8,7 @@ export function handleBind(request: Extract<LdapRequest, { op: 'bind' }>, ctx: O
   const { session, logger } = ctx;
   // RFC 4513 4: a bind (even a failed one) first returns the connection to the anonymous state.
   session.user = undefined;
+  session.anonymousBind = false;
   if (request.version !== 3) {
     return reply(RESULT.protocolError, 'Only LDAP version 3 is supported.');
   }
@@ -20,6 +21,7 @@ export function handleBind(request: Extract<LdapRequest, { op: 'bind' }>, ctx: O
   const outcome = authenticateSimple(ctx.directory, ctx.policy, request.name, request.auth.password, session.secure);
   if (outcome.ok) {
     session.user = outcome.user;
+    session.anonymousBind = outcome.user === undefined;
     logger.info({ event: 'bind', bindName: request.name, result: outcome.user ? 'success' : 'anonymous' }, 'bind');
     return reply(RESULT.success, '');
   }

@@ -13,16 +13,17 @@ import type { LdapRequest, ResultCode } from '../ldap/index.ts';
 import { encodeResult, encodeSearchEntry, RESPONSE_TAG, RESULT } from '../ldap/index.ts';
 import type { PageRequest } from './paged-results.ts';
 import { pageResponseControl, readPageRequest } from './paged-results.ts';
-import { rootDseAttributes } from './root-dse.ts';
+import { ROOT_DSE_CONSTRUCTED, rootDseAttributes } from './root-dse.ts';
 import type { OperationContext, OperationResult, Response } from './types.ts';
 
 type SearchRequest = Extract<LdapRequest, { op: 'search' }>;
 
 export function handleSearch(request: SearchRequest, ctx: OperationContext): OperationResult {
   if (request.baseDn === '' && request.scope === 'base') {
-    const attributes = new Map(rootDseAttributes(ctx).map((a) => [a.type.toLowerCase(), a]));
+    const wanted = filterAttributes(request.filter, new Set(request.attributes.map((a) => a.toLowerCase())));
+    const attributes = new Map(rootDseAttributes(ctx, wanted).map((a) => [a.type.toLowerCase(), a]));
     const matched = matchesFilter(request.filter, { record: undefined, attributes, directory: ctx.directory });
-    const entries = matched ? [entry('', [...attributes.values()], request)] : [];
+    const entries = matched ? [entry('', [...attributes.values()], request, ROOT_DSE_CONSTRUCTED)] : [];
     return { responses: [...entries, done(RESULT.success, '')] };
   }
   if (!ctx.session.user) return { responses: [done(RESULT.operationsError, BIND_REQUIRED)] };
@@ -125,8 +126,13 @@ function bestMatch(dn: string, ctx: OperationContext): string {
   return best;
 }
 
-function entry(dn: string, attributes: readonly Attribute[], request: SearchRequest): Response {
-  const selected = selectAttributes(attributes, request.attributes);
+function entry(
+  dn: string,
+  attributes: readonly Attribute[],
+  request: SearchRequest,
+  constructed?: ReadonlySet<string>,
+): Response {
+  const selected = selectAttributes(attributes, request.attributes, constructed);
   const values = request.typesOnly ? selected.map((a) => ({ type: a.type, values: [] })) : selected;
   return { protocolOp: encodeSearchEntry(dn, values) };
 }
@@ -137,11 +143,21 @@ function returnedAttributes(requested: readonly string[]): ReadonlySet<string> |
   return new Set(requested.map((r) => r.toLowerCase()));
 }
 
-/** RFC 4511 4.5.1.8: no list or `*` means all user attributes; `1.1` alone means none; names are case-insensitive. */
-function selectAttributes(attributes: readonly Attribute[], requested: readonly string[]): readonly Attribute[] {
-  if (requested.length === 0 || requested.includes('*')) return attributes;
+/**
+ * RFC 4511 4.5.1.8: no list or `*` means all user attributes; `1.1` alone means none; names are case-insensitive.
+ * Constructed attributes (lower-case names) come only when named, also next to `*`.
+ */
+function selectAttributes(
+  attributes: readonly Attribute[],
+  requested: readonly string[],
+  constructed: ReadonlySet<string> = new Set(),
+): readonly Attribute[] {
   const wanted = new Set(requested.map((r) => r.toLowerCase()));
-  return attributes.filter((a) => wanted.has(a.type.toLowerCase()));
+  const all = requested.length === 0 || wanted.has('*');
+  return attributes.filter((a) => {
+    const name = a.type.toLowerCase();
+    return wanted.has(name) || (all && !constructed.has(name));
+  });
 }
 
 function done(code: ResultCode, message: string, matchedDn = ''): Response {

@@ -7,6 +7,8 @@ import type { Control, ResponseControl } from '../ldap/index.ts';
 export interface Session {
   /** The bound user; undefined before a bind and after an anonymous (empty password) bind. */
   user: UserRecord | undefined;
+  /** True after a successful anonymous bind (its token differs from that of a connection that never bound). */
+  anonymousBind: boolean;
   /** True on LDAPS and after a successful StartTLS. */
   secure: boolean;
 }

@@ -61,7 +61,7 @@ export class LdapConnection {
     this.#socket = socket;
     this.#options = options;
     this.#onClosed = onClosed;
-    this.#session = { user: undefined, secure };
+    this.#session = { user: undefined, anonymousBind: false, secure };
     this.#logger = options.logger.child({ remote: `${socket.remoteAddress}:${socket.remotePort}`, tls: secure });
     this.#attach(socket);
   }
