@@ -3,7 +3,7 @@
  * stop after a revocation, and the state directory checks (modes, mismatched files, double registration).
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -119,6 +119,39 @@ describe('state directory', () => {
     assert.throws(() => loadAgentIdentity(dir), /does not match/);
 
     assert.throws(() => loadAgentIdentity(join(root, 'nowhere')), /register first/);
+  });
+
+  test('a renewal interrupted half-way (after its journal) is completed by the next load', async () => {
+    const dir = await registerNew();
+    const crashed = join(root, `state-${dirCount++}`);
+    cpSync(dir, crashed, { recursive: true });
+    const old = loadAgentIdentity(dir);
+    const state = await renewAgent({ stateDir: dir });
+    const read = (file: Parameters<typeof statePath>[1]) => readFileSync(statePath(dir, file), 'utf8');
+    // The crashed copy: journal written, new TLS key written, then the process died (old certificate, old identity).
+    writeFileSync(
+      statePath(crashed, 'pendingRenewal'),
+      JSON.stringify({
+        tlsKeyPem: read('tlsKey'),
+        certificatePem: read('certificate'),
+        encryptionKeyPem: read('encryptionKey'),
+        previousEncryptionKeyPem: read('previousEncryptionKey'),
+        state,
+      }),
+      { mode: 0o600 },
+    );
+    writeFileSync(statePath(crashed, 'tlsKey'), read('tlsKey'), { mode: 0o600 });
+    const loaded = loadAgentIdentity(crashed);
+    assert.equal(loaded.certificatePem, read('certificate'));
+    assert.deepEqual([...loaded.envelopeKeys.keys()].sort(), [old.state.encryptionKid, state.encryptionKid].sort());
+    assert.equal(existsSync(statePath(crashed, 'pendingRenewal')), false, 'the journal is gone once applied');
+    assert.equal(loadAgentIdentity(crashed).certificatePem, loaded.certificatePem);
+
+    writeFileSync(statePath(crashed, 'pendingRenewal'), '{"not":"a journal"}', { mode: 0o600 });
+    assert.throws(
+      () => loadAgentIdentity(crashed),
+      (e: unknown) => e instanceof AgentIdentityError && /renewal-pending.json is not a valid/.test(e.message),
+    );
   });
 
   test('a registered state directory is never overwritten', async () => {

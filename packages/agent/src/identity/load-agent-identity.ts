@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { connectUrl } from './cloud-url.ts';
 import { AgentIdentityError } from './errors.ts';
 import { type IdentityState, identityStateSchema } from './identity-state.ts';
+import { finishPendingRenewal } from './renewal-journal.ts';
 import { readStateFile, removeStateFile, type StateFile, statePath } from './state-files.ts';
 
 /** Everything `openpta agent run` needs from the state directory (shape of run/runtime.ts AgentRunIdentity). */
@@ -23,7 +24,9 @@ export interface AgentIdentity {
   readonly renewAfter: number;
 }
 
-const PRIVATE_FILES: StateFile[] = ['tlsKey', 'encryptionKey', 'previousEncryptionKey'];
+const PRIVATE_FILES: StateFile[] = ['tlsKey', 'encryptionKey', 'previousEncryptionKey', 'pendingRenewal'];
+/** Reads of a state directory that a renewal changed underneath (another process): tried again, this many times. */
+const READ_ATTEMPTS = 3;
 
 /**
  * Loads and checks the state directory: identity.json valid, certificate matches the TLS key, private key files not
@@ -31,6 +34,20 @@ const PRIVATE_FILES: StateFile[] = ['tlsKey', 'encryptionKey', 'previousEncrypti
  * grace time has passed. Throws AgentIdentityError STATE_DIR_INVALID with what is wrong.
  */
 export function loadAgentIdentity(stateDir: string, now: number = Date.now()): AgentIdentity {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // A renewal that crashed half-way, or is being written by the running agent, is completed first.
+      finishPendingRenewal(stateDir);
+      return loadOnce(stateDir, now);
+    } catch (error) {
+      // A mismatch can be a renewal that landed between two of our reads: read again.
+      if (!(error instanceof AgentIdentityError) || attempt >= READ_ATTEMPTS) throw error;
+      if (!/does not match|identity.json is not valid|is missing/.test(error.message)) throw error;
+    }
+  }
+}
+
+function loadOnce(stateDir: string, now: number): AgentIdentity {
   const raw = readStateFile(stateDir, 'identity');
   if (raw === undefined)
     throw new AgentIdentityError('STATE_DIR_INVALID', `${stateDir} holds no identity.json: register first`);

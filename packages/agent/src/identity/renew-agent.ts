@@ -7,7 +7,8 @@ import { postIdentityRequest } from './identity-http.ts';
 import type { IdentityState } from './identity-state.ts';
 import { newKeyMaterial } from './key-material.ts';
 import { loadAgentIdentity } from './load-agent-identity.ts';
-import { readStateFile, writeStateFile } from './state-files.ts';
+import { commitRenewal } from './renewal-journal.ts';
+import { readStateFile } from './state-files.ts';
 
 /** How long the previous encryption key still opens envelopes after a renewal (requests sealed just before it). */
 export const PREVIOUS_KEY_GRACE_MS = 10 * 60_000;
@@ -45,10 +46,6 @@ export async function renewAgent(options: RenewAgentOptions): Promise<IdentitySt
   }
 
   const previousKeyPem = readStateFile(options.stateDir, 'encryptionKey');
-  if (previousKeyPem !== undefined) writeStateFile(options.stateDir, 'previousEncryptionKey', previousKeyPem);
-  writeStateFile(options.stateDir, 'tlsKey', keys.tlsKeyPem);
-  writeStateFile(options.stateDir, 'certificate', credentials.certificatePem);
-  writeStateFile(options.stateDir, 'encryptionKey', keys.encryption.privateKeyPem);
   const time = now();
   const state: IdentityState = {
     ...current.state,
@@ -60,6 +57,12 @@ export async function renewAgent(options: RenewAgentOptions): Promise<IdentitySt
     previousEncryptionKeyUntil: time + (options.previousKeyGraceMs ?? PREVIOUS_KEY_GRACE_MS),
     renewedAt: time,
   };
-  writeStateFile(options.stateDir, 'identity', `${JSON.stringify(state, null, 2)}\n`);
-  return state;
+  // All five files change together or not at all (renewal-journal.ts).
+  return commitRenewal(options.stateDir, {
+    tlsKeyPem: keys.tlsKeyPem,
+    certificatePem: credentials.certificatePem,
+    encryptionKeyPem: keys.encryption.privateKeyPem,
+    ...(previousKeyPem === undefined ? {} : { previousEncryptionKeyPem: previousKeyPem }),
+    state,
+  });
 }

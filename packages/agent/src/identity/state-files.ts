@@ -28,6 +28,8 @@ export const STATE_FILES = {
   encryptionKey: 'encryption-key.pem',
   /** The previous encryption key, kept briefly after a renewal for requests sealed before it. */
   previousEncryptionKey: 'encryption-key.previous.pem',
+  /** A renewal being applied (renewal-journal.ts): new keys, certificate and identity in one atomic write. */
+  pendingRenewal: 'renewal-pending.json',
 } as const;
 
 export type StateFile = keyof typeof STATE_FILES;
