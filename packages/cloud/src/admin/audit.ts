@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { v7 as uuidv7 } from 'uuid';
 import type { Database } from '../store/schema.ts';
 
 export interface AuditEvent {
@@ -18,7 +18,9 @@ export async function recordAudit(
   now = Date.now(),
 ): Promise<AuditEvent> {
   const row = {
-    id: randomUUID(),
+    // UUIDv7 (RFC 9562) from the clock: uuid keeps it increasing within one millisecond in this process, so events of
+    // the same millisecond list in the order they were recorded (a random v4 id gave them no defined order).
+    id: uuidv7(),
     time: now,
     actor: event.actor,
     action: event.action,
@@ -34,7 +36,7 @@ export async function listAuditEvents(db: Kysely<Database>, limit = 100): Promis
     .selectFrom('audit_events')
     .selectAll()
     .orderBy('time', 'desc')
-    .orderBy('id')
+    .orderBy('id', 'desc')
     .limit(limit)
     .execute();
   return rows.map((r) => ({ ...r, time: Number(r.time), details: JSON.parse(r.details) as Record<string, unknown> }));
