@@ -4,10 +4,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Registry } from 'prom-client';
 import {
   type AgentRuntime,
   agentRunConfigSchema,
   createAgentLogger,
+  type DirectoryValidator,
   loadRunIdentity,
   registerAgent,
   startAgentRuntime,
@@ -38,7 +40,17 @@ async function handle(m: { cmd: string } & Record<string, unknown>): Promise<unk
       cloudCaPem: m.cloudCaPem as string,
       agentVersion: 'bench',
     });
-    if (m.directory === undefined) {
+    if (m.stubDelayMs !== undefined) {
+      // The channel alone: a validator that answers 'ok' with attributes after stubDelayMs, as a DC would.
+      target = {
+        ldapsUrl: 'ldaps://127.0.0.1:1',
+        caPem: '',
+        servername: 'stub',
+        baseDn: 'DC=stub',
+        username: 'u',
+        password: 'p',
+      };
+    } else if (m.directory === undefined) {
       trial = await startTrialDirectory({ usersFile: DEMO_USERS_FILE, logger: logger as never });
       target = {
         ldapsUrl: trial.ldapsUrl,
@@ -65,7 +77,12 @@ async function handle(m: { cmd: string } & Record<string, unknown>): Promise<unk
       health: { port: false },
       log: { level: 'warn' },
     });
-    runtime = await startAgentRuntime({ config, identity: loadRunIdentity(stateDir), logger });
+    runtime = await startAgentRuntime({
+      config,
+      identity: loadRunIdentity(stateDir),
+      logger,
+      ...(m.stubDelayMs === undefined ? {} : { validator: stubValidator(m.stubDelayMs as number) }),
+    });
     await runtime.client.whenConnected();
     return true;
   }
@@ -85,4 +102,26 @@ async function handle(m: { cmd: string } & Record<string, unknown>): Promise<unk
     return true;
   }
   throw new Error(`unknown command ${m.cmd}`);
+}
+
+/** Answers like validate() against a DC that takes `delayMs` (no LDAP, no CPU of its own beyond a timer). */
+function stubValidator(delayMs: number): DirectoryValidator {
+  const attributes = {
+    objectGuid: '0f3c2a4e-1b2c-4d5e-8f90-a1b2c3d4e5f6',
+    upn: 'alice@corp.example.test',
+    sam: 'alice',
+    displayName: 'Alice',
+    mail: 'alice@corp.example.test',
+    groups: ['CN=Domain Users,CN=Users,DC=corp,DC=example,DC=test'],
+  };
+  return {
+    validate: () =>
+      new Promise((resolve) =>
+        setTimeout(() => resolve({ outcome: 'ok', attributes, dc: 'dc1.corp.example.test' }), delayMs),
+      ),
+    changePassword: async () => ({ outcome: 'directory_error' }),
+    health: async () => ({ ok: true }) as never,
+    close: async () => {},
+    metrics: new Registry(),
+  } as unknown as DirectoryValidator;
 }

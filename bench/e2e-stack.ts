@@ -72,7 +72,12 @@ export interface BenchCloud {
   readonly verifier: ReturnType<typeof createAgentChannel>['verifier'];
   readonly channel: ReturnType<typeof createAgentChannel>;
   readonly tenantId: string;
-  startAgentProcess(options: { maxInFlight: number; directory?: BenchDirectory }): Promise<AgentProcess>;
+  /** `stubDelayMs`: no directory; the agent answers 'ok' after that long (the channel alone, e2e-channel.bench.ts). */
+  startAgentProcess(options: {
+    maxInFlight: number;
+    directory?: BenchDirectory;
+    stubDelayMs?: number;
+  }): Promise<AgentProcess>;
   close(): Promise<void>;
 }
 
@@ -105,7 +110,7 @@ export async function startBenchCloud(dataDir: string, options: BenchCloudOption
     channel,
     verifier: channel.verifier,
     tenantId: tenant.id,
-    async startAgentProcess({ maxInFlight, directory }) {
+    async startAgentProcess({ maxInFlight, directory, stubDelayMs }) {
       const token = await getAgentRegistry(cloud.ctx).createRegistrationToken({ tenantId: tenant.id, actor: 'bench' });
       const child = fork(join(import.meta.dirname, 'e2e-agent-process.ts'), [], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -130,6 +135,7 @@ export async function startBenchCloud(dataDir: string, options: BenchCloudOption
         stateDir: join(dataDir, `agent-${agents++}`),
         maxInFlight,
         directory,
+        stubDelayMs,
       });
       // Wait until the cloud sees the agent with its credit.
       const deadline = Date.now() + 20_000;

@@ -4,7 +4,8 @@
  * with jittered exponential backoff. It never exits the process to reconnect.
  *
  * Flow control: the agent grants the cloud `maxInFlight` credits after welcome and one more after each finished
- * request (coalesced per event-loop turn), so the cloud never sends more than the agent can work on at once.
+ * request (coalesced per tick and sent with the answers), so the cloud never sends more than the agent can work on at
+ * once.
  */
 import { hostname as osHostname } from 'node:os';
 import tls from 'node:tls';
@@ -139,8 +140,10 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
     link.pendingCredit += credits;
     if (link.creditScheduled) return;
     link.creditScheduled = true;
-    // Coalesce: one credit frame per event-loop turn however many requests finished in it.
-    setImmediate(() => {
+    // Coalesce: one credit frame for every request that finished in this tick. process.nextTick, not setImmediate:
+    // scheduled before the answer is sent (see serve), it runs before sendCorked uncorks the socket, so the credit
+    // leaves in the same TLS record and write as the answers instead of in a write (and a cloud read) of its own.
+    process.nextTick(() => {
       link.creditScheduled = false;
       const n = link.pendingCredit;
       link.pendingCredit = 0;
@@ -439,6 +442,8 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
       link.aborts.delete(ac);
       link.inFlight--;
     }
+    // Credit first (a no-op on a retiring link): its flush is then queued ahead of the uncork that send() queues.
+    grant(link, 1);
     send(link, response);
     options.onRequestDone?.(
       request.type,
@@ -447,7 +452,7 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
     );
     if (link.retiring && link.inFlight === 0) {
       if (current?.welcomed === true || stopping || link.retireExpired) closeRetired(link);
-    } else grant(link, 1);
+    }
     notifyIdle();
   }
 

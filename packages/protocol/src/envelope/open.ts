@@ -2,6 +2,7 @@ import { createDecipheriv, diffieHellman, type KeyObject } from 'node:crypto';
 import { failure, type ProtocolFailure } from '../errors.ts';
 import { ENVELOPE_TYP, type EnvelopeClaims, type EnvelopePurpose, envelopeClaimsSchema } from './claims.ts';
 import { concatKdfA256Gcm } from './concat-kdf.ts';
+import { fastEnvelopeClaims } from './fast-claims.ts';
 import type { EnvelopeKeyCache } from './key-cache.ts';
 import type { ReplayCache } from './replay-cache.ts';
 import { x25519PublicKeyFromX } from './x25519-key.ts';
@@ -38,23 +39,18 @@ type Header = {
   zip?: unknown;
 };
 
-/**
- * Opens an envelope made by sealEnvelope (or any JOSE library using the same algorithms) and checks its binding.
- * Never throws. The checks run in this order: shape and algorithms (no algorithm other than ECDH-ES/A256GCM is ever
- * tried: RFC 8725 section 3.1), key, authenticated decryption, claims schema, purpose, tenant, audience, request id,
- * time, and last the replay cache, so only envelopes that passed every other check occupy it.
- */
-export function openEnvelope(compact: string, options: OpenEnvelopeOptions): OpenEnvelopeResult {
-  if (typeof compact !== 'string' || compact.length > 16_384) return failure('ENVELOPE_MALFORMED');
-  const parts = compact.split('.');
-  if (parts.length !== 5) return failure('ENVELOPE_MALFORMED', 'expected 5 parts');
-  const [headerPart, encryptedKey, ivPart, ciphertextPart, tagPart] = parts as [string, string, string, string, string];
-  // Direct key agreement: the encrypted key part must be empty (RFC 7518 section 4.6).
-  if (encryptedKey !== '' || !PART.test(headerPart) || !PART.test(ivPart) || !PART.test(tagPart)) {
-    return failure('ENVELOPE_MALFORMED');
-  }
-  if (ciphertextPart !== '' && !PART.test(ciphertextPart)) return failure('ENVELOPE_MALFORMED');
+/** A protected header that passed every header check, with what they read from it. */
+type CheckedHeader = { part: string; kid: string; x: string; aad: Buffer };
 
+/**
+ * The last header that passed: a cloud sealer uses one header text for thousands of copies (createEnvelopeSealer), so
+ * most envelopes skip decoding and re-checking it. The result depends on the text alone, and the text is still
+ * authenticated (AES-GCM AAD) for every copy.
+ */
+let lastHeader: CheckedHeader | undefined;
+
+function checkHeader(headerPart: string): CheckedHeader | ProtocolFailure {
+  if (!PART.test(headerPart)) return failure('ENVELOPE_MALFORMED');
   let header: Header;
   try {
     header = JSON.parse(Buffer.from(headerPart, 'base64url').toString('utf8')) as Header;
@@ -78,8 +74,30 @@ export function openEnvelope(compact: string, options: OpenEnvelopeOptions): Ope
     return failure('ENVELOPE_MALFORMED', 'epk');
   }
   if (typeof header.kid !== 'string') return failure('ENVELOPE_MALFORMED', 'kid');
+  // RFC 7516 section 5.2 step 14: the AAD is the ASCII of the encoded protected header.
+  return { part: headerPart, kid: header.kid, x: epk.x, aad: Buffer.from(headerPart, 'ascii') };
+}
 
-  const privateKey = typeof options.keys === 'function' ? options.keys(header.kid) : options.keys.get(header.kid);
+/**
+ * Opens an envelope made by sealEnvelope (or any JOSE library using the same algorithms) and checks its binding.
+ * Never throws. The checks run in this order: shape and algorithms (no algorithm other than ECDH-ES/A256GCM is ever
+ * tried: RFC 8725 section 3.1), key, authenticated decryption, claims schema, purpose, tenant, audience, request id,
+ * time, and last the replay cache, so only envelopes that passed every other check occupy it.
+ */
+export function openEnvelope(compact: string, options: OpenEnvelopeOptions): OpenEnvelopeResult {
+  if (typeof compact !== 'string' || compact.length > 16_384) return failure('ENVELOPE_MALFORMED');
+  const parts = compact.split('.');
+  if (parts.length !== 5) return failure('ENVELOPE_MALFORMED', 'expected 5 parts');
+  const [headerPart, encryptedKey, ivPart, ciphertextPart, tagPart] = parts as [string, string, string, string, string];
+  // Direct key agreement: the encrypted key part must be empty (RFC 7518 section 4.6).
+  if (encryptedKey !== '' || !PART.test(ivPart) || !PART.test(tagPart)) return failure('ENVELOPE_MALFORMED');
+  if (ciphertextPart !== '' && !PART.test(ciphertextPart)) return failure('ENVELOPE_MALFORMED');
+  const header = headerPart === lastHeader?.part ? lastHeader : checkHeader(headerPart);
+  if (!('kid' in header)) return header;
+  lastHeader = header;
+  const { kid, x } = header;
+
+  const privateKey = typeof options.keys === 'function' ? options.keys(kid) : options.keys.get(kid);
   if (!privateKey) return failure('ENVELOPE_UNKNOWN_KEY');
 
   const iv = Buffer.from(ivPart, 'base64url');
@@ -88,10 +106,10 @@ export function openEnvelope(compact: string, options: OpenEnvelopeOptions): Ope
 
   let plaintext: string;
   try {
-    const cacheKey = `${header.kid}.${epk.x}`;
+    const cacheKey = `${kid}.${x}`;
     let cek: Buffer | KeyObject | undefined = options.keyCache?.keyObject(cacheKey);
     if (!cek) {
-      const sharedSecret = diffieHellman({ privateKey, publicKey: x25519PublicKeyFromX(epk.x) });
+      const sharedSecret = diffieHellman({ privateKey, publicKey: x25519PublicKeyFromX(x) });
       // RFC 7748 section 6.1: an all-zero shared secret means a low-order public key; refuse it.
       if (sharedSecret.every((byte) => byte === 0)) return failure('ENVELOPE_DECRYPT_FAILED');
       const derived = concatKdfA256Gcm(sharedSecret);
@@ -100,7 +118,7 @@ export function openEnvelope(compact: string, options: OpenEnvelopeOptions): Ope
       cek = options.keyCache?.keyObject(cacheKey) ?? derived;
     }
     const decipher = createDecipheriv('aes-256-gcm', cek, iv, { authTagLength: 16 });
-    decipher.setAAD(Buffer.from(headerPart, 'ascii'));
+    decipher.setAAD(header.aad);
     decipher.setAuthTag(tag);
     const buffer = Buffer.concat([decipher.update(Buffer.from(ciphertextPart, 'base64url')), decipher.final()]);
     if (!options.keyCache && Buffer.isBuffer(cek)) cek.fill(0);
@@ -116,10 +134,13 @@ export function openEnvelope(compact: string, options: OpenEnvelopeOptions): Ope
   } catch {
     return failure('ENVELOPE_CLAIMS_INVALID');
   }
-  const parsed = envelopeClaimsSchema.safeParse(value);
-  // Never echo the issue details: they may quote a password.
-  if (!parsed.success) return failure('ENVELOPE_CLAIMS_INVALID');
-  const claims = parsed.data;
+  let claims = fastEnvelopeClaims(value);
+  if (claims === undefined) {
+    const parsed = envelopeClaimsSchema.safeParse(value);
+    // Never echo the issue details: they may quote a password.
+    if (!parsed.success) return failure('ENVELOPE_CLAIMS_INVALID');
+    claims = parsed.data;
+  }
 
   const { expect } = options;
   if (claims.purpose !== expect.purpose) return failure('ENVELOPE_WRONG_PURPOSE');

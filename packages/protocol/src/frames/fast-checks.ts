@@ -1,0 +1,152 @@
+import { OUTCOMES, type Outcome } from '../outcome.ts';
+import type {
+  ChangePasswordRequestFrame,
+  ChangePasswordResponseFrame,
+  ValidateRequestFrame,
+  ValidateResponseFrame,
+} from './request-frames.ts';
+import type { CreditFrame } from './session-frames.ts';
+
+/**
+ * Hand-written checks for the frames every sign-in carries: the request and response frames and credit (and, in
+ * envelope/fast-claims.ts, the envelope's claims). The zod schemas stay the contract; these only skip zod for input that plainly satisfies them. Each returns
+ * exactly what the schema's parse would (the same fields in the same order, unknown ones dropped) or undefined
+ * whenever anything is unusual, and the caller then asks zod, which gives the verdict and the error. So a check can
+ * only ever be stricter than its schema, never looser (test/fast-checks.test.ts compares both on valid, mutated and
+ * random input).
+ *
+ * Why: at a few hundred sign-ins per second each frame meets cold caches, and zod's generic object and string
+ * checks then cost 30-100 us of CPU per sign-in on each side of the channel (perf, docs/PERFORMANCE.md "(a)").
+ */
+
+type Obj = Record<string, unknown>;
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]+$/;
+const ENVELOPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const USERNAME_DOMAIN = /^[A-Za-z0-9.-]+$/;
+const OBJECT_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const OUTCOME_SET: ReadonlySet<unknown> = new Set<unknown>(OUTCOMES);
+const MAX_EPOCH_MS = 8_640_000_000_000_000;
+const MAX_TIMING_MS = 3_600_000;
+
+export function plainObject(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+export function text(value: unknown, min: number, max: number): value is string {
+  return typeof value === 'string' && value.length >= min && value.length <= max;
+}
+
+export function epochMs(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= MAX_EPOCH_MS;
+}
+
+/** An optional field: absent is fine, present-but-undefined is left to zod (it is never in JSON anyway). */
+function absent(o: Obj, key: string): boolean {
+  return o[key] === undefined && !Object.hasOwn(o, key);
+}
+
+function requestFrame<T extends 'validate-request' | 'change-password-request'>(
+  type: T,
+  o: Obj,
+): Extract<ValidateRequestFrame | ChangePasswordRequestFrame, { type: T }> | undefined {
+  const { requestId, envelope, expiresAt, usernameDomain } = o;
+  if (o.type !== type) return undefined;
+  if (!text(requestId, 1, 128) || !REQUEST_ID.test(requestId)) return undefined;
+  if (!text(envelope, 20, 16_384) || !ENVELOPE.test(envelope)) return undefined;
+  if (!epochMs(expiresAt)) return undefined;
+  if (absent(o, 'usernameDomain')) return { type, requestId, envelope, expiresAt } as never;
+  if (!text(usernameDomain, 1, 255) || !USERNAME_DOMAIN.test(usernameDomain)) return undefined;
+  return { type, requestId, envelope, expiresAt, usernameDomain } as never;
+}
+
+const ATTRIBUTE_TEXT: readonly (readonly [string, number])[] = [
+  ['upn', 1024],
+  ['sam', 256],
+  ['displayName', 1024],
+  ['givenName', 1024],
+  ['sn', 1024],
+  ['mail', 1024],
+];
+
+function attributes(value: unknown): ValidateResponseFrame['attributes'] | undefined {
+  if (!plainObject(value)) return undefined;
+  const objectGuid = value.objectGuid;
+  if (typeof objectGuid !== 'string' || !OBJECT_GUID.test(objectGuid)) return undefined;
+  const out: Obj = { objectGuid };
+  for (const [key, max] of ATTRIBUTE_TEXT) {
+    if (absent(value, key)) continue;
+    const v = value[key];
+    if (!text(v, 0, max)) return undefined;
+    out[key] = v;
+  }
+  if (!absent(value, 'groups')) {
+    const groups = value.groups;
+    if (!Array.isArray(groups) || groups.length > 4096) return undefined;
+    for (const g of groups) if (!text(g, 0, 1024)) return undefined;
+    out.groups = groups.slice();
+  }
+  if (!absent(value, 'dn')) {
+    if (!text(value.dn, 0, 4096)) return undefined;
+    out.dn = value.dn;
+  }
+  return out as ValidateResponseFrame['attributes'];
+}
+
+const TIMING_KEYS = ['decryptMs', 'searchMs', 'bindMs', 'directoryMs', 'totalMs'] as const;
+
+function timings(value: unknown): ValidateResponseFrame['timings'] | undefined {
+  if (!plainObject(value)) return undefined;
+  const out: Obj = {};
+  for (const key of TIMING_KEYS) {
+    if (absent(value, key)) continue;
+    const v = value[key];
+    if (typeof v !== 'number' || !(v >= 0 && v <= MAX_TIMING_MS)) return undefined;
+    out[key] = v;
+  }
+  return out as ValidateResponseFrame['timings'];
+}
+
+function responseFrame<T extends 'validate-response' | 'change-password-response'>(
+  type: T,
+  o: Obj,
+): Extract<ValidateResponseFrame | ChangePasswordResponseFrame, { type: T }> | undefined {
+  const { requestId, outcome } = o;
+  if (o.type !== type) return undefined;
+  if (!text(requestId, 1, 128) || !REQUEST_ID.test(requestId)) return undefined;
+  if (!OUTCOME_SET.has(outcome)) return undefined;
+  const out: Obj = { type, requestId, outcome: outcome as Outcome };
+  if (type === 'validate-response' && !absent(o, 'attributes')) {
+    const a = attributes(o.attributes);
+    if (a === undefined) return undefined;
+    out.attributes = a;
+  }
+  if (!absent(o, 'dc')) {
+    if (!text(o.dc, 0, 256)) return undefined;
+    out.dc = o.dc;
+  }
+  if (!absent(o, 'timings')) {
+    const t = timings(o.timings);
+    if (t === undefined) return undefined;
+    out.timings = t;
+  }
+  return out as never;
+}
+
+function creditFrame(o: Obj): CreditFrame | undefined {
+  const credits = o.credits;
+  if (o.type !== 'credit') return undefined;
+  if (typeof credits !== 'number' || !Number.isSafeInteger(credits) || credits < 0 || credits > 10_000) {
+    return undefined;
+  }
+  return { type: 'credit', credits };
+}
+
+/** Fast checks by frame type (the frames of every sign-in); parseFrame uses zod for the others. */
+export const FAST_FRAME_CHECKS: Readonly<Record<string, ((value: Obj) => unknown) | undefined>> = {
+  'validate-request': (o) => requestFrame('validate-request', o),
+  'change-password-request': (o) => requestFrame('change-password-request', o),
+  'validate-response': (o) => responseFrame('validate-response', o),
+  'change-password-response': (o) => responseFrame('change-password-response', o),
+  credit: creditFrame,
+};
