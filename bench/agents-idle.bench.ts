@@ -8,7 +8,9 @@
  * after the connections: RSS (what the OS charges) and V8 heap + external (what the JS side holds).
  *
  * File descriptors: 10,000 sockets need a higher `ulimit -n`; the bench re-executes itself under `sh -c ulimit`.
- * `node bench/agents-idle.bench.ts [connections]` (default 10000).
+ * `node bench/agents-idle.bench.ts [connections] [--tuned]` (default 10000). `--tuned` runs the cloud (and the bare
+ * TLS baseline) with the process-level memory settings of docs/PERFORMANCE.md (d): glibc malloc tunables that put
+ * Node's 64 KiB per-socket TLS read buffer in its own mapping, and a 2 MiB V8 semi-space.
  */
 import { fork, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,6 +26,11 @@ import {
   startCloud,
 } from '../packages/cloud/src/index.ts';
 
+const tuned = process.argv.includes('--tuned');
+/** Only settings a deployment can make at process start (they cannot be changed from inside a running process). */
+const TUNED_ENV = { MALLOC_MMAP_THRESHOLD_: '32768', MALLOC_TRIM_THRESHOLD_: '65536', MALLOC_TOP_PAD_: '0' };
+const TUNED_NODE_FLAGS = ['--max-semi-space-size=2'];
+
 if (process.env.OPENPTA_BENCH_REEXEC !== '1') {
   const r = spawnSync(
     'sh',
@@ -31,14 +38,15 @@ if (process.env.OPENPTA_BENCH_REEXEC !== '1') {
       '-c',
       'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" --expose-gc "$@"',
       process.execPath,
+      ...(tuned ? TUNED_NODE_FLAGS : []),
       ...process.argv.slice(1),
     ],
-    { stdio: 'inherit', env: { ...process.env, OPENPTA_BENCH_REEXEC: '1' } },
+    { stdio: 'inherit', env: { ...process.env, ...(tuned ? TUNED_ENV : {}), OPENPTA_BENCH_REEXEC: '1' } },
   );
   process.exit(r.status ?? 1);
 }
 
-const total = Number(process.argv[2] ?? 10_000);
+const total = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 10_000);
 const CHILDREN = 4;
 const TARGET_BYTES = 50 * 1024;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -109,6 +117,15 @@ try {
   const rss = (after.rss - before.rss) / connected;
   const js = (after.heapUsed + after.external - before.heapUsed - before.external) / connected;
   console.log(
+    `memory settings: ${
+      tuned
+        ? `${Object.entries(TUNED_ENV)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')} ${TUNED_NODE_FLAGS.join(' ')}`
+        : 'Node and glibc defaults'
+    }`,
+  );
+  console.log(
     `connections held by the cloud: ${connected} (connected in ${connectSeconds.toFixed(1)} s, ${(connected / connectSeconds).toFixed(0)}/s)`,
   );
   console.log(`RSS before ${(before.rss / 2 ** 20).toFixed(0)} MiB, after ${(after.rss / 2 ** 20).toFixed(0)} MiB`);
@@ -121,7 +138,12 @@ try {
   // Baseline in the same run: bare mutual-TLS connections to node:tls in a fresh process (no WebSocket, no app).
   const floorRun = spawnSync(
     process.execPath,
-    ['--expose-gc', join(import.meta.dirname, 'agents-idle-tls-floor.ts'), String(Math.min(connected, 5000))],
+    [
+      '--expose-gc',
+      ...(tuned ? TUNED_NODE_FLAGS : []),
+      join(import.meta.dirname, 'agents-idle-tls-floor.ts'),
+      String(Math.min(connected, 5000)),
+    ],
     { encoding: 'utf8' },
   );
   const floor = JSON.parse(floorRun.stdout.trim().split('\n').at(-1) || '{}') as {
