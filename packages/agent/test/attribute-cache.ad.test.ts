@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DirectoryAdmin } from '../../../scripts/testbed/directory-admin.ts';
 import { type AdTestbed, adTestbed } from '../../../scripts/testbed/index.ts';
+import { until } from '../../../scripts/testing/until.ts';
 import type { DirectoryValidator } from '../src/index.ts';
 import { adConfig, counter, USER_BINDS, validatorFor } from './support/ad.ts';
 
@@ -16,8 +17,9 @@ let v: DirectoryValidator;
 
 before(async () => {
   ad = await adTestbed();
-  // cacheFromConcurrency 1: the cache is used by every sign-in, not only when others are in flight (the default).
-  v = validatorFor(ad, adConfig(ad, { attributes: { cacheFromConcurrency: 1 } }));
+  // cacheFromConcurrency 1: the cache is used by every sign-in, not only when others are in flight (the default);
+  // changePollMs 0: no change tracking, so every cached sign-in verifies the bound token.
+  v = validatorFor(ad, adConfig(ad, { attributes: { cacheFromConcurrency: 1, changePollMs: 0 } }));
 });
 after(() => v.close());
 
@@ -106,7 +108,7 @@ describe('verified attribute cache', () => {
     const mail = `vforms-${Date.now().toString(36)}@mail.example.test`;
     const u = await ad.createUser({ prefix: 'vforms', mail });
     const login = { attributes: ['mail', 'userPrincipalName'], downLevelDomains: [ad.netbios] };
-    const w = validatorFor(ad, adConfig(ad, { login, attributes: { cacheFromConcurrency: 1 } }));
+    const w = validatorFor(ad, adConfig(ad, { login, attributes: { cacheFromConcurrency: 1, changePollMs: 0 } }));
     try {
       const down = `${ad.netbios}\\${u.sam}`;
       assert.equal((await w.validate(down, u.password)).outcome, 'ok');
@@ -124,7 +126,7 @@ describe('verified attribute cache', () => {
 
   test('cacheMs 0 turns it off: no token read, every sign-in looked up', async () => {
     const u = await ad.createUser({ prefix: 'voff' });
-    const w = validatorFor(ad, adConfig(ad, { attributes: { cacheMs: 0, cacheFromConcurrency: 1 } }));
+    const w = validatorFor(ad, adConfig(ad, { attributes: { cacheMs: 0, cacheFromConcurrency: 1, changePollMs: 0 } }));
     try {
       assert.equal((await w.validate(u.upn, u.password)).outcome, 'ok');
       await asAdmin((a) => a.replace(u.dn, { displayName: 'Seen At Once' }));
@@ -137,7 +139,10 @@ describe('verified attribute cache', () => {
 
   test('without a service account the token and the attributes are read with the user bind', async () => {
     const u = await ad.createUser({ prefix: 'vnosvc' });
-    const w = validatorFor(ad, adConfig(ad, { serviceAccount: undefined, attributes: { cacheFromConcurrency: 1 } }));
+    const w = validatorFor(
+      ad,
+      adConfig(ad, { serviceAccount: undefined, attributes: { cacheFromConcurrency: 1, changePollMs: 0 } }),
+    );
     try {
       const first = await w.validate(u.upn, u.password);
       assert.equal(first.outcome, 'ok');
@@ -164,9 +169,72 @@ describe('verified attribute cache', () => {
       assert.ok((await cacheResult(w, 'miss')) >= 1);
       const results = await wave();
       assert.ok(results.every((r) => r.attributes!.displayName === 'Alone Sees This'));
-      assert.ok((await cacheResult(w, 'hit')) >= 1, 'some of the second wave were cache hits');
+      const hits = (await cacheResult(w, 'hit')) + (await cacheResult(w, 'hit_tracked'));
+      assert.ok(hits >= 1, 'some of the second wave were cache hits');
     } finally {
       await w.close();
     }
+  });
+});
+
+describe('verified attribute cache with change tracking', () => {
+  let t: DirectoryValidator;
+  before(() => {
+    t = validatorFor(ad, adConfig(ad, { attributes: { cacheFromConcurrency: 1, changePollMs: 100 } }));
+  });
+  after(() => t.close());
+
+  async function dropped(reason: string): Promise<number> {
+    const metric = t.metrics.getSingleMetric('openpta_agent_attribute_cache_dropped_total');
+    const data = metric ? await metric.get() : { values: [] };
+    return data.values.find((x) => x.labels.reason === reason)?.value ?? 0;
+  }
+
+  /** Signs in until a sign-in is answered by the cache without a token read (the watcher covers the entry). */
+  async function untilTracked(name: string, password: string): Promise<void> {
+    await until(async () => {
+      const before = await cacheResult(t, 'hit_tracked');
+      assert.equal((await t.validate(name, password)).outcome, 'ok');
+      return (await cacheResult(t, 'hit_tracked')) > before;
+    }, 'a sign-in served by the cache under change tracking');
+  }
+
+  test('a repeat sign-in costs the bind alone; the DC still checks the password', async () => {
+    const u = await ad.createUser({ prefix: 'ttrack' });
+    await untilTracked(u.upn, u.password);
+    const binds = await counter(t, USER_BINDS);
+    assert.equal((await t.validate(u.upn, ad.wrongPassword)).outcome, 'invalid_credentials');
+    assert.equal(await counter(t, USER_BINDS), binds + 1);
+  });
+
+  test('a UPN moved to another account: dropped within a poll, then the sign-in is the new owner', async () => {
+    const a = await ad.createUser({ prefix: 'tmovea' });
+    const b = await ad.createUser({ prefix: 'tmoveb' });
+    const name = `tmoved-${Date.now().toString(36)}${a.upn.slice(a.upn.indexOf('@'))}`;
+    await asAdmin((admin) => admin.replace(a.dn, { userPrincipalName: name }));
+    await untilTracked(name, a.password);
+    const bGuid = (await t.validate(b.upn, b.password)).attributes!.objectGuid;
+    const before = await dropped('user_changed');
+    await asAdmin(async (admin) => {
+      await admin.replace(a.dn, { userPrincipalName: a.upn });
+      await admin.replace(b.dn, { userPrincipalName: name });
+    });
+    await until(async () => (await dropped('user_changed')) > before, 'the change watcher to drop the moved name');
+    const moved = await t.validate(name, b.password);
+    assert.equal(moved.outcome, 'ok');
+    assert.equal(moved.attributes!.objectGuid, bGuid);
+  });
+
+  test('a group change drops every entry; the next sign-in has the new group', async () => {
+    const u = await ad.createUser({ prefix: 'tgroup' });
+    await untilTracked(u.upn, u.password);
+    const group = `ttrack-${Date.now().toString(36)}`;
+    const before = await dropped('group_changed');
+    await asAdmin(async (admin) => {
+      await admin.addGroup({ name: group, description: 'change tracking test', memberOf: [] });
+      await admin.addMember(group, u.dn);
+    });
+    await until(async () => (await dropped('group_changed')) > before, 'the change watcher to see the group');
+    assert.ok((await t.validate(u.upn, u.password)).attributes!.groups?.includes(group));
   });
 });

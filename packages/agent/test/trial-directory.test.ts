@@ -96,7 +96,7 @@ async function cacheResult(v: DirectoryValidator, result: string): Promise<numbe
 describe('verified attribute cache (the root DSE gives tokenGroups, as AD does)', () => {
   test('a repeat sign-in is a cache hit: the DC checks the password, the token names the cached account', async () => {
     const log = captureLog('warn');
-    const v = validator({ attributes: { cacheFromConcurrency: 1 } }, log.logger);
+    const v = validator({ attributes: { cacheFromConcurrency: 1, changePollMs: 0 } }, log.logger);
     for (const [upn, password] of [
       ['alice@corp.example.test', 'Alice-Pass-1'],
       // Grace's token also lists her groups, one of them nested.
@@ -138,7 +138,7 @@ describe('a directory whose root DSE has no tokenGroups', () => {
       {
         dcs: [{ url: without.ldapsUrl, serverName: without.hostname }],
         tls: { caFile: withoutCa },
-        attributes: { cacheFromConcurrency: 1 },
+        attributes: { cacheFromConcurrency: 1, changePollMs: 0 },
       },
       log.logger,
     );

@@ -24,6 +24,12 @@ export const DEFAULTS = {
    * DC's CPU is what limits, and the cache spares it the lookup (docs/PERFORMANCE.md, issue 3).
    */
   attributeCacheFromConcurrency: 2,
+  /**
+   * Change tracking (change-watcher.ts): every 5 s, one root DSE read, and one search when the DC's USN moved. While
+   * it is current a cached sign-in costs the DC the bind alone; identity and group changes are then seen within 5 s,
+   * well inside AD's own intra-site replication delay (15 s).
+   */
+  attributeChangePollMs: 5000,
   groupNameAttribute: 'sAMAccountName',
   /** TCP + TLS handshake to one DC. Short: a dead DC must not hold a sign-in; the OS SYN retries take minutes. */
   connectTimeoutMs: 3000,

@@ -94,6 +94,8 @@ export const attributesSchema = z.strictObject({
   cacheMs: z.int().min(0).max(3600000).default(DEFAULTS.attributeCacheMs),
   /** Use the verified cache when at least this many validations are in flight (1: always). */
   cacheFromConcurrency: z.int().min(1).max(1000).default(DEFAULTS.attributeCacheFromConcurrency),
+  /** Change tracking poll (0 = off: every cached sign-in reads the bound token). Needs the service account. */
+  changePollMs: z.int().min(0).max(60000).default(DEFAULTS.attributeChangePollMs),
   groupNameAttribute: attributeName.default(DEFAULTS.groupNameAttribute),
 });
 

@@ -5,7 +5,7 @@
  */
 
 import type { Entry } from 'ldapts';
-import type { CachedUser } from './attribute-cache.ts';
+import type { StoredUser } from './attribute-cache.ts';
 import { type BoundToken, readBoundToken } from './bound-token.ts';
 import type { DirectoryConnection } from './connection.ts';
 import type { DirectoryContext } from './context.ts';
@@ -22,7 +22,9 @@ export interface BoundAttempt {
   readonly found: Entry | undefined;
   /** Whether this attempt verifies against (and fills) the cache; cached is the entry found, if any. */
   readonly useCache: boolean;
-  readonly cached: CachedUser | undefined;
+  /** AttributeCache.generation when the attempt started: what it looks up is stored only if nothing changed since. */
+  readonly generation: number;
+  readonly cached: StoredUser | undefined;
   readonly prefetch: Promise<Step<FoundUser>> | undefined;
   /** The user connection that carries the successful bind, and its pool. */
   readonly connection: DirectoryConnection;
@@ -37,8 +39,16 @@ export async function attributesAfterBind(ctx: DirectoryContext, a: BoundAttempt
   const cache = ctx.attributeCache;
   let token: BoundToken | undefined;
   if (a.useCache && cache.enabled && check.target.kind === 'direct' && ctx.identityCheck.state !== 'unsupported') {
+    if (cached && ctx.changeWatcher?.covers(cached.verifiedAt)) {
+      // Change tracking is current: a change to this account or to any group would have dropped the entry.
+      pool.release(c, true);
+      ctx.metrics.attributeCache.inc({ result: 'hit_tracked' });
+      return { outcome: 'ok', dc: dc.label, attributes: cached.attributes };
+    }
     token = await tokenOrUndefined(ctx, c, dc, signal);
     if (cached && token?.sids.has(cached.sid) && token.key === cached.tokenKey) {
+      // From now on change tracking covers it (if nothing changed while this attempt ran).
+      if (cache.generation === a.generation) cache.markVerified(check.username);
       pool.release(c, true);
       ctx.metrics.attributeCache.inc({ result: 'hit' });
       return { outcome: 'ok', dc: dc.label, attributes: cached.attributes };
@@ -75,7 +85,7 @@ export async function attributesAfterBind(ctx: DirectoryContext, a: BoundAttempt
     user = step.value;
   }
   if (token) {
-    const refused = remember(ctx, check.username, user, token);
+    const refused = remember(ctx, check.username, user, token, a.generation);
     if (refused) return { outcome: 'directory_error', dc: dc.label, reason: refused };
   }
   return { outcome: 'ok', dc: dc.label, attributes: user.attributes };
@@ -125,10 +135,19 @@ function unsupported(ctx: DirectoryContext, why: string): void {
  * another account than the one that proved the password (the login name moved between the two): once this DC has
  * shown that tokens list the user, that is refused rather than sent to the cloud as the wrong user.
  */
-function remember(ctx: DirectoryContext, username: string, user: FoundUser, token: BoundToken): string | undefined {
+function remember(
+  ctx: DirectoryContext,
+  username: string,
+  user: FoundUser,
+  token: BoundToken,
+  generation: number,
+): string | undefined {
   if (user.sid && token.sids.has(user.sid)) {
     ctx.identityCheck.state = 'works';
-    ctx.attributeCache.set(username, { attributes: user.attributes, sid: user.sid, tokenKey: token.key });
+    // A change applied while this attempt ran may postdate what it looked up: do not store it.
+    if (ctx.attributeCache.generation === generation) {
+      ctx.attributeCache.set(username, { attributes: user.attributes, sid: user.sid, tokenKey: token.key });
+    }
     return undefined;
   }
   if (ctx.identityCheck.state === 'works') {

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { ResolvedDirectoryConfig } from '../config/schema.ts';
 import { AttributeCache } from './attribute-cache.ts';
 import type { AttributeSettings } from './attributes.ts';
+import { ChangeWatcher } from './change-watcher.ts';
 import { type ConnectionSettings, DirectoryConnection } from './connection.ts';
 import { DcSet, type SrvLookup } from './dc-set.ts';
 import { type DcEndpoint, endpointFromUrl } from './endpoint.ts';
@@ -39,6 +40,8 @@ export interface DirectoryContext {
    * lookup, then works or unsupported for the life of the validator.
    */
   readonly identityCheck: { state: 'unknown' | 'works' | 'unsupported' };
+  /** Change tracking for the cache (change-watcher.ts); absent without a service account or with changePollMs 0. */
+  changeWatcher: ChangeWatcher | undefined;
   /** validate() calls running now, this one included (validator.ts keeps it). */
   readonly validationsInFlight: { count: number };
   readonly groupGraph: GroupGraph;
@@ -115,7 +118,7 @@ export function createContext(
     return c;
   }
 
-  return {
+  const ctx: DirectoryContext = {
     config,
     logger,
     metrics,
@@ -131,6 +134,7 @@ export function createContext(
     attributeCache: new AttributeCache(config.attributes.cacheMs),
     identityCheck: { state: 'unknown' },
     validationsInFlight: { count: 0 },
+    changeWatcher: undefined,
     groupGraph: new GroupGraph(config.attributes.groupCacheMs, config.attributes.groupNameAttribute),
     service,
     pools,
@@ -164,4 +168,8 @@ export function createContext(
       logger.warn({ event: 'dc_down', dc: dc.label, reason, err: error.message }, 'DC marked down');
     },
   };
+  if (service && config.attributes.cacheMs > 0 && config.attributes.changePollMs > 0) {
+    ctx.changeWatcher = new ChangeWatcher(ctx, config.attributes.changePollMs);
+  }
+  return ctx;
 }

@@ -10,6 +10,8 @@ export interface DirectoryMetrics {
   readonly dcDown: Counter<'dc' | 'reason'>;
   /** Verified attribute cache results: hit, miss, token_changed, account_changed, unverifiable. */
   readonly attributeCache: Counter<'result'>;
+  /** Cache entries dropped by the change watcher: user_changed, group_changed, dc_changed. */
+  readonly attributeCacheDrops: Counter<'reason'>;
 }
 
 export function createDirectoryMetrics(registry = new Registry()): DirectoryMetrics {
@@ -44,6 +46,12 @@ export function createDirectoryMetrics(registry = new Registry()): DirectoryMetr
       name: 'openpta_agent_attribute_cache_total',
       help: 'Sign-ins answered from the verified attribute cache (hit) or looked up (miss, token_changed, account_changed, unverifiable)',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    attributeCacheDrops: new Counter({
+      name: 'openpta_agent_attribute_cache_dropped_total',
+      help: 'Attribute cache entries dropped because the directory changed (user_changed, group_changed, dc_changed)',
+      labelNames: ['reason'],
       registers: [registry],
     }),
   };

@@ -55,6 +55,7 @@ export async function validateAttempt(
   // sign-ins are waiting for the DC, not when this one is alone (then the lookup runs in parallel with the bind and
   // costs no time). attributes.cacheFromConcurrency sets where that changes.
   const useCache = ctx.validationsInFlight.count >= ctx.config.attributes.cacheFromConcurrency;
+  const generation = attributeCache.generation;
   const cached = useCache && check.target.kind === 'direct' ? attributeCache.get(check.username) : undefined;
   // Prefetch: look the user's attributes up on a service connection while the bind is in flight, so a sign-in
   // costs the latency of the bind alone. The result is used only if the bind says ok.
@@ -103,6 +104,7 @@ export async function validateAttempt(
       check,
       found,
       useCache,
+      generation,
       cached,
       prefetch,
       connection: c,

@@ -84,6 +84,7 @@ export function createDirectoryValidator(
     if (!check.ok) result = { outcome: 'bad_request', reason: check.reason };
     else if (closed) result = { outcome: 'directory_error', reason: 'the validator is closed' };
     else {
+      ctx.changeWatcher?.start();
       ctx.validationsInFlight.count++;
       try {
         result = await withDeadline((signal) => validateAttempt(ctx, check, password, signal));
@@ -130,6 +131,7 @@ export function createDirectoryValidator(
     if (closed) return;
     closed = true;
     clearInterval(sweeper);
+    ctx.changeWatcher?.stop();
     await Promise.all([...ctx.pools.values()].flatMap((p) => [p.user.close(), p.service?.close()]));
   }
 

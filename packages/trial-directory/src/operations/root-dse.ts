@@ -33,6 +33,9 @@ export function rootDseAttributes(ctx: OperationContext, wanted: ReadonlySet<str
     text('forestFunctionality', '7'),
     text('domainControllerFunctionality', '7'),
     text('currentTime', generalizedTime(new Date())),
+    // Users and groups do not change while it runs (password changes aside), so the USN an agent's change tracking
+    // reads never moves.
+    text('highestCommittedUSN', '1'),
     text('vendorName', 'openpta trial directory (for trials and tests only)'),
   ];
   if (ctx.policy.rootDseTokenGroups && wanted.has('tokengroups')) {
