@@ -92,6 +92,7 @@ export class ChangeWatcher {
         this.#usn = usn;
         this.#lastOk = Date.now();
         reusable = true;
+        ctx.metrics.changePolls.inc({ result: 'ok' });
         if (this.#failing) {
           this.#failing = false;
           ctx.logger.info({ event: 'change_tracking_resumed', dc: dc.label }, 'directory change tracking resumed');
@@ -100,6 +101,7 @@ export class ChangeWatcher {
         pool.release(c, reusable);
       }
     } catch (error) {
+      ctx.metrics.changePolls.inc({ result: 'failed' });
       if (!this.#failing) {
         this.#failing = true;
         ctx.logger.warn(

@@ -12,6 +12,8 @@ export interface DirectoryMetrics {
   readonly attributeCache: Counter<'result'>;
   /** Cache entries dropped by the change watcher: user_changed, group_changed, dc_changed. */
   readonly attributeCacheDrops: Counter<'reason'>;
+  /** Change tracking polls of the DC (change-watcher.ts): ok, failed. */
+  readonly changePolls: Counter<'result'>;
 }
 
 export function createDirectoryMetrics(registry = new Registry()): DirectoryMetrics {
@@ -52,6 +54,12 @@ export function createDirectoryMetrics(registry = new Registry()): DirectoryMetr
       name: 'openpta_agent_attribute_cache_dropped_total',
       help: 'Attribute cache entries dropped because the directory changed (user_changed, group_changed, dc_changed)',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    changePolls: new Counter({
+      name: 'openpta_agent_change_tracking_polls_total',
+      help: 'Polls of the DC for changed users and groups (attribute cache change tracking), by result (ok, failed)',
+      labelNames: ['result'],
       registers: [registry],
     }),
   };
