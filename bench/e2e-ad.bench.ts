@@ -22,6 +22,7 @@ import { adTestbed } from '../scripts/testbed/index.ts';
 import { sambaCpuUs } from './dc-cpu.ts';
 import { startBenchCloud } from './e2e-stack.ts';
 import { best, closedLoop, formatLoad, type LoadResult, percentile } from './e2e-support.ts';
+import { pinDcToOwnCore } from './pin-cores.ts';
 
 const seconds = Number(process.argv[2] ?? 2);
 const rounds = Number(process.argv[3] ?? 3);
@@ -42,6 +43,10 @@ const agent = await cloud.startAgentProcess({
     password: user.password,
   },
 });
+
+// OPENPTA_BENCH_DC_OWN_CORE=1: the DC on a core of its own, as deployed (bench/pin-cores.ts).
+const dcOwnCore = process.env.OPENPTA_BENCH_DC_OWN_CORE === '1';
+if (dcOwnCore) console.log(pinDcToOwnCore());
 
 async function rawBinds(concurrency: number): Promise<LoadResult> {
   const clients = await Promise.all(
@@ -142,7 +147,7 @@ try {
   const complete = ['raw binds', 'agent alone', 'e2e'].every((v) => `${v} c=1` in cpu && `${v} c=16` in cpu);
   if (complete) {
     console.log(
-      `CPU-bound ratio e2e / raw binds (c=16, all parties share the 2 cores): ${(total('raw binds c=16') / total('e2e c=16')).toFixed(2)}; ` +
+      `CPU-bound ratio e2e / raw binds (c=16, if all parties shared the 2 cores${dcOwnCore ? '; pinned here, so only an estimate' : ''}): ${(total('raw binds c=16') / total('e2e c=16')).toFixed(2)}; ` +
         `DC-bound (DC on its own cores): ${(cpu['raw binds c=16']!.dc / cpu['e2e c=16']!.dc).toFixed(2)}`,
     );
     console.log(
