@@ -5,6 +5,7 @@
 import type { DirectoryAttributes } from '@openpta/protocol';
 import type { Entry } from 'ldapts';
 import type { DirectoryConnection } from './connection.ts';
+import { textValues } from './entry-values.ts';
 import { nestedGroupsFilter, userFilter } from './filter.ts';
 import type { GroupGraph } from './group-graph.ts';
 import { guidToString } from './guid.ts';
@@ -116,9 +117,7 @@ export async function groupNames(
 ): Promise<string[] | undefined> {
   if (settings.groups === 'none') return undefined;
   if (settings.groups !== 'nested-in-chain') {
-    const key = Object.keys(entry).find((k) => k.toLowerCase() === 'memberof');
-    const raw = key ? entry[key] : undefined;
-    const direct = raw === undefined ? [] : (Array.isArray(raw) ? raw : [raw]).map(String);
+    const direct = textValues(entry, 'memberOf');
     return graph.names(connection, direct, settings.groups === 'nested', signal);
   }
   const entries = await connection.search(

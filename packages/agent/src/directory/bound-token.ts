@@ -10,6 +10,7 @@
  * and it says nothing about groups.
  */
 import type { DirectoryConnection } from './connection.ts';
+import { rawValues } from './entry-values.ts';
 import { AGENT_ERROR_CODES, AgentError } from './errors.ts';
 
 export interface BoundToken {
@@ -25,10 +26,7 @@ export async function readBoundToken(c: DirectoryConnection, signal?: AbortSigna
     { scope: 'base', attributes: ['tokenGroups'], explicitBufferAttributes: ['tokenGroups'] },
     signal,
   );
-  const entry = entries[0];
-  const key = entry ? Object.keys(entry).find((k) => k.toLowerCase() === 'tokengroups') : undefined;
-  const raw = key ? entry![key] : undefined;
-  const values = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  const values = entries[0] ? rawValues(entries[0], 'tokenGroups') : [];
   const sids = values.flatMap((v) => (Buffer.isBuffer(v) ? [v.toString('hex')] : []));
   if (sids.length === 0) {
     throw new AgentError(AGENT_ERROR_CODES.DC_PROTOCOL, 'the root DSE returned no tokenGroups for the bound user');
@@ -38,8 +36,6 @@ export async function readBoundToken(c: DirectoryConnection, signal?: AbortSigna
 
 /** The objectSid of an entry as lowercase hex, or undefined when the entry has none. */
 export function sidOf(entry: Readonly<Record<string, unknown>>): string | undefined {
-  const key = Object.keys(entry).find((k) => k.toLowerCase() === 'objectsid');
-  const raw = key ? entry[key] : undefined;
-  const value = Array.isArray(raw) ? raw[0] : raw;
+  const value = rawValues(entry, 'objectSid')[0];
   return Buffer.isBuffer(value) && value.length >= 8 ? value.toString('hex') : undefined;
 }

@@ -15,6 +15,7 @@
 
 import { sidOf } from './bound-token.ts';
 import type { DirectoryContext } from './context.ts';
+import { textValues } from './entry-values.ts';
 
 const CHANGED_OBJECTS = '(|(&(objectCategory=person)(objectClass=user))(objectClass=group))';
 
@@ -117,14 +118,14 @@ export class ChangeWatcher {
   #apply(changed: readonly Record<string, unknown>[]): void {
     const cache = this.#ctx.attributeCache;
     for (const entry of changed) {
-      const classes = valuesOf(entry, 'objectClass').map((v) => v.toLowerCase());
+      const classes = textValues(entry, 'objectClass').map((v) => v.toLowerCase());
       if (classes.includes('group')) {
         this.#dropAll('group_changed');
         return;
       }
       const dropped = cache.dropChangedUser(sidOf(entry), {
-        upn: valuesOf(entry, 'userPrincipalName')[0],
-        sam: valuesOf(entry, 'sAMAccountName')[0],
+        upn: textValues(entry, 'userPrincipalName')[0],
+        sam: textValues(entry, 'sAMAccountName')[0],
       });
       if (dropped > 0) this.#ctx.metrics.attributeCacheDrops.inc({ reason: 'user_changed' }, dropped);
     }
@@ -135,11 +136,4 @@ export class ChangeWatcher {
     this.#ctx.attributeCache.clear();
     if (size > 0) this.#ctx.metrics.attributeCacheDrops.inc({ reason }, size);
   }
-}
-
-function valuesOf(entry: Record<string, unknown>, name: string): string[] {
-  const key = Object.keys(entry).find((k) => k.toLowerCase() === name.toLowerCase());
-  const raw = key ? entry[key] : undefined;
-  const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-  return list.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v)));
 }

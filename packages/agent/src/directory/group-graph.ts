@@ -9,6 +9,7 @@
  * `attributes.groups: nested-in-chain` keeps the exact per-sign-in search for those who prefer it.
  */
 import type { DirectoryConnection } from './connection.ts';
+import { textValues } from './entry-values.ts';
 
 interface GroupNode {
   readonly name: string | undefined;
@@ -18,14 +19,6 @@ interface GroupNode {
 
 /** Depth limit for nesting (AD has no limit; cycles are possible and are cut by the visited set). */
 const MAX_GROUPS = 4096;
-
-function values(entry: Record<string, unknown>, attribute: string): string[] {
-  const key = Object.keys(entry).find((k) => k.toLowerCase() === attribute.toLowerCase());
-  const v = key ? entry[key] : undefined;
-  if (v === undefined) return [];
-  const list = Array.isArray(v) ? v : [v];
-  return list.map((x) => (Buffer.isBuffer(x) ? x.toString('utf8') : String(x)));
-}
 
 export class GroupGraph {
   readonly #ttlMs: number;
@@ -46,7 +39,7 @@ export class GroupGraph {
     try {
       const [entry] = await c.search(dn, { scope: 'base', attributes: [this.#nameAttribute, 'memberOf'] }, signal);
       node = entry
-        ? { name: values(entry, this.#nameAttribute)[0], parents: values(entry, 'memberOf'), at: Date.now() }
+        ? { name: textValues(entry, this.#nameAttribute)[0], parents: textValues(entry, 'memberOf'), at: Date.now() }
         : { name: undefined, parents: [], at: Date.now() };
     } catch (error) {
       // noSuchObject (32): a dangling memberOf value; anything else is a real failure.

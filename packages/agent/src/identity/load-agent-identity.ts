@@ -40,9 +40,9 @@ export function loadAgentIdentity(stateDir: string, now: number = Date.now()): A
       finishPendingRenewal(stateDir);
       return loadOnce(stateDir, now);
     } catch (error) {
-      // A mismatch can be a renewal that landed between two of our reads: read again.
+      // A mismatch can be a renewal that landed between two of our reads: read again (reading is cheap and
+      // changes nothing, so a directory that is really wrong just fails the same way READ_ATTEMPTS times).
       if (!(error instanceof AgentIdentityError) || attempt >= READ_ATTEMPTS) throw error;
-      if (!/does not match|identity.json is not valid|is missing/.test(error.message)) throw error;
     }
   }
 }
