@@ -15,7 +15,7 @@ import {
   startAgentRuntime,
 } from '../packages/agent/src/index.ts';
 import { DEMO_USERS_FILE, startTrialDirectory, type TrialDirectory } from '../packages/trial-directory/src/index.ts';
-import type { BenchDirectory } from './e2e-stack.ts';
+import { type BenchDirectory, TRIAL_SERVICE_ACCOUNT } from './e2e-stack.ts';
 import { closedLoop } from './e2e-support.ts';
 
 let runtime: AgentRuntime | undefined;
@@ -59,6 +59,7 @@ async function handle(m: { cmd: string } & Record<string, unknown>): Promise<unk
         baseDn: trial.baseDn,
         username: 'alice@corp.example.test',
         password: 'Alice-Pass-1',
+        serviceAccount: TRIAL_SERVICE_ACCOUNT,
       };
     } else {
       target = m.directory as BenchDirectory;
@@ -72,6 +73,9 @@ async function handle(m: { cmd: string } & Record<string, unknown>): Promise<unk
         tls: { mode: 'ldaps', caFile },
         // As many connections as the raw-bind baseline of e2e-ad.bench.ts uses at its highest concurrency (16).
         pool: { userBindsPerDc: 16 },
+        ...(target.serviceAccount
+          ? { serviceAccount: { bindDn: target.serviceAccount.bindDn, passwordEnv: 'BENCH_SERVICE_PASSWORD' } }
+          : {}),
       },
       cloud: { proxy: false, maxInFlight: m.maxInFlight as number },
       health: { port: false },
@@ -81,6 +85,7 @@ async function handle(m: { cmd: string } & Record<string, unknown>): Promise<unk
       config,
       identity: loadRunIdentity(stateDir),
       logger,
+      env: { BENCH_SERVICE_PASSWORD: target.serviceAccount?.password },
       ...(m.stubDelayMs === undefined ? {} : { validator: stubValidator(m.stubDelayMs as number) }),
     });
     await runtime.client.whenConnected();
@@ -93,6 +98,10 @@ async function handle(m: { cmd: string } & Record<string, unknown>): Promise<unk
       const r = await validator.validate(t.username, t.password);
       return r.outcome === 'ok';
     });
+  }
+  if (m.cmd === 'tracked') {
+    const data = await runtime!.validator.metrics.getSingleMetric('openpta_agent_attribute_cache_total')?.get();
+    return data?.values.find((v) => v.labels.result === 'hit_tracked')?.value ?? 0;
   }
   if (m.cmd === 'cpu') return process.cpuUsage();
   if (m.cmd === 'stop') {

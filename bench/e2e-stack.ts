@@ -24,12 +24,23 @@ export interface BenchDirectory {
   readonly caPem: string;
   readonly servername: string;
   readonly baseDn: string;
+  /** The user the benchmarks sign in as. */
   readonly username: string;
   readonly password: string;
+  /**
+   * The agent's service account, as docs/AGENT.md recommends for a deployment: with it the agent tracks directory
+   * changes and a repeat sign-in costs the DC the bind alone (without it, every sign-in also reads the bound token).
+   */
+  readonly serviceAccount?: { readonly bindDn: string; readonly password: string };
 }
+
+/** The service account of the trial directory's demo users (packages/trial-directory/demo-users.yaml). */
+export const TRIAL_SERVICE_ACCOUNT = { bindDn: 'svc-openpta@corp.example.test', password: 'Service-Pass-1-Long' };
 
 export interface AgentProcess {
   directLoad(concurrency: number, seconds: number): Promise<LoadResult>;
+  /** Repeat sign-ins the agent served from its change-tracked attribute cache so far (metric result=hit_tracked). */
+  trackedHits(): Promise<number>;
   /** CPU time used by the agent process so far (microseconds). */
   cpuMicros(): Promise<number>;
   stop(): Promise<void>;
@@ -145,6 +156,7 @@ export async function startBenchCloud(dataDir: string, options: BenchCloudOption
       }
       return {
         directLoad: (concurrency, seconds) => ask<LoadResult>({ cmd: 'direct', concurrency, seconds }),
+        trackedHits: () => ask<number>({ cmd: 'tracked' }),
         cpuMicros: async () => {
           const u = await ask<NodeJS.CpuUsage>({ cmd: 'cpu' });
           return u.user + u.system;
