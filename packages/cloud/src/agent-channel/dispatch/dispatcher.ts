@@ -15,7 +15,6 @@
  * - An answer is accepted once, only from the connection that took the request; anything else is refused and
  *   reported to the caller (the gateway logs it).
  */
-import { randomUUID } from 'node:crypto';
 import type {
   AgentLink,
   AnswerRejection,
@@ -83,15 +82,21 @@ interface Pending<P, R> {
   readonly enqueuedAt: number;
   readonly resolve: (result: DispatchResult<R>) => void;
   timer: NodeJS.Timeout | undefined;
-  takenBy: Session<P, R> | undefined;
+  takenBy: SessionState<P> | undefined;
   abortListener: (() => void) | undefined;
 }
 
-interface Session<P, R> {
-  readonly id: string;
+/**
+ * One connection's state. Deliberately small, with no collection of its own: a node holds one per idle agent
+ * connection (issue 5 (d), 10,000 idle agents), and its taken requests are found in the dispatcher's `taken` map.
+ */
+interface SessionState<P> {
+  /** Unique within this dispatcher (a small integer: no string kept per connection). */
+  readonly seq: number;
   readonly link: AgentLink<P>;
   credits: number;
-  readonly inFlight: Map<string, Pending<P, R>>;
+  /** How many requests this connection took and has not answered yet. */
+  inFlight: number;
   served: number;
   failed: number;
   lastSeen: number;
@@ -100,7 +105,7 @@ interface Session<P, R> {
 }
 
 interface TenantState<P, R> {
-  readonly sessions: Session<P, R>[];
+  readonly sessions: SessionState<P>[];
   /** Insertion-ordered: iteration is FIFO, deletion is O(1). */
   readonly queue: Set<Pending<P, R>>;
   rotation: number;
@@ -113,8 +118,9 @@ export function createDispatcher<P, R>(options: DispatcherOptions = {}): Dispatc
   /** Every request handed to an agent and not yet ended, by request id. */
   const taken = new Map<string, Pending<P, R>>();
   /** Request id -> connection id of requests that ended while taken, to recognise late answers. */
-  const recentlyEnded = new Map<string, string>();
+  const recentlyEnded = new Map<string, number>();
   let closed = false;
+  let lastSeq = 0;
 
   function tenant(tenantId: string): TenantState<P, R> {
     let state = tenants.get(tenantId);
@@ -125,12 +131,12 @@ export function createDispatcher<P, R>(options: DispatcherOptions = {}): Dispatc
     return state;
   }
 
-  function serves(session: Session<P, R>, pending: Pending<P, R>): boolean {
+  function serves(session: SessionState<P>, pending: Pending<P, R>): boolean {
     return !session.closed && pending.request.recipients.has(session.link.agentId);
   }
 
-  function rememberEnded(requestId: string, connectionId: string): void {
-    recentlyEnded.set(requestId, connectionId);
+  function rememberEnded(requestId: string, seq: number): void {
+    recentlyEnded.set(requestId, seq);
     if (recentlyEnded.size > RECENTLY_ENDED_LIMIT) {
       const oldest = recentlyEnded.keys().next().value;
       if (oldest !== undefined) recentlyEnded.delete(oldest);
@@ -146,9 +152,9 @@ export function createDispatcher<P, R>(options: DispatcherOptions = {}): Dispatc
     const requestId = pending.request.requestId;
     const session = pending.takenBy;
     if (session !== undefined) {
-      session.inFlight.delete(requestId);
+      session.inFlight--;
       taken.delete(requestId);
-      if (result.status !== 'answered') rememberEnded(requestId, session.id);
+      if (result.status !== 'answered') rememberEnded(requestId, session.seq);
     } else {
       tenants.get(pending.request.tenantId)?.queue.delete(pending);
     }
@@ -157,20 +163,20 @@ export function createDispatcher<P, R>(options: DispatcherOptions = {}): Dispatc
   }
 
   /** Hands the request over; false (and the connection is dropped) when the connection could not carry it. */
-  function hand(session: Session<P, R>, pending: Pending<P, R>): boolean {
+  function hand(session: SessionState<P>, pending: Pending<P, R>): boolean {
     if (!session.link.send(pending.request.requestId, pending.request.payload)) {
       disconnectSession(session);
       return false;
     }
     session.credits--;
     pending.takenBy = session;
-    session.inFlight.set(pending.request.requestId, pending);
+    session.inFlight++;
     taken.set(pending.request.requestId, pending);
     return true;
   }
 
   /** The connection is gone: queued work moves on, taken work ends agent_lost. Idempotent. */
-  function disconnectSession(session: Session<P, R>): void {
+  function disconnectSession(session: SessionState<P>): void {
     if (session.closed) return;
     session.closed = true;
     session.credits = 0;
@@ -178,9 +184,12 @@ export function createDispatcher<P, R>(options: DispatcherOptions = {}): Dispatc
     if (state === undefined) return;
     const index = state.sessions.indexOf(session);
     if (index >= 0) state.sessions.splice(index, 1);
-    for (const pending of [...session.inFlight.values()]) {
-      session.failed++;
-      settle(pending, { status: 'agent_lost', agentId: session.link.agentId });
+    if (session.inFlight > 0) {
+      for (const pending of [...taken.values()]) {
+        if (pending.takenBy !== session) continue;
+        session.failed++;
+        settle(pending, { status: 'agent_lost', agentId: session.link.agentId });
+      }
     }
     // Queued requests stay queued if another recipient is still connected; else nobody can ever decrypt them.
     for (const pending of [...state.queue]) {
@@ -205,9 +214,9 @@ export function createDispatcher<P, R>(options: DispatcherOptions = {}): Dispatc
   }
 
   /** The recipient with the most spare credit; equal ones rotate. */
-  function pickSession(state: TenantState<P, R>, pending: Pending<P, R>): Session<P, R> | undefined {
+  function pickSession(state: TenantState<P, R>, pending: Pending<P, R>): SessionState<P> | undefined {
     const n = state.sessions.length;
-    let best: Session<P, R> | undefined;
+    let best: SessionState<P> | undefined;
     for (let i = 0; i < n; i++) {
       const session = state.sessions[(state.rotation + i) % n]!;
       if (session.credits > 0 && serves(session, pending) && (best === undefined || session.credits > best.credits)) {
@@ -223,7 +232,7 @@ export function createDispatcher<P, R>(options: DispatcherOptions = {}): Dispatc
   }
 
   /** Gives queued requests to this connection while it has credit (FIFO among the requests it may take). */
-  function drainTo(session: Session<P, R>): void {
+  function drainTo(session: SessionState<P>): void {
     const state = tenants.get(session.link.tenantId);
     if (state === undefined) return;
     for (const pending of state.queue) {
@@ -238,70 +247,106 @@ export function createDispatcher<P, R>(options: DispatcherOptions = {}): Dispatc
     }
   }
 
-  function connect(link: AgentLink<P>): AgentSession<R> {
-    const session: Session<P, R> = {
-      id: randomUUID(),
-      link,
-      credits: 0,
-      inFlight: new Map(),
-      served: 0,
-      failed: 0,
-      lastSeen: now(),
-      closed: closed,
-      retiring: false,
-    };
-    const state = tenant(link.tenantId);
-    if (!closed) state.sessions.push(session);
+  /**
+   * The AgentSession handed to the gateway is the session state itself, its methods on the prototype: a closure per
+   * method and connection cost about 1 KiB per idle agent connection (issue 5 (d)).
+   */
+  class Session implements SessionState<P>, AgentSession<R> {
+    readonly seq: number;
+    readonly link: AgentLink<P>;
+    credits = 0;
+    inFlight = 0;
+    served = 0;
+    failed = 0;
+    lastSeen: number;
+    closed: boolean;
+    retiring = false;
 
-    const stats = (): ConnectionStats => ({
-      agentId: link.agentId,
-      connectionId: session.id,
-      tenantId: link.tenantId,
-      credits: session.credits,
-      inFlight: session.inFlight.size,
-      served: session.served,
-      failed: session.failed,
-      lastSeen: session.lastSeen,
-    });
+    constructor(link: AgentLink<P>) {
+      this.seq = ++lastSeq;
+      this.link = link;
+      this.lastSeen = now();
+      this.closed = closed;
+    }
 
-    return {
-      connectionId: session.id,
-      agentId: link.agentId,
-      tenantId: link.tenantId,
-      grant(credits) {
-        if (session.closed || session.retiring || !Number.isSafeInteger(credits) || credits <= 0) return;
-        session.lastSeen = now();
-        session.credits = Math.min(MAX_CREDITS_PER_CONNECTION, session.credits + credits);
-        drainTo(session);
-      },
-      answer(requestId, result, answerOptions) {
-        session.lastSeen = now();
-        const pending = session.inFlight.get(requestId);
-        if (pending === undefined) {
-          if (taken.has(requestId)) return { accepted: false, reason: 'wrong_connection' };
-          if (recentlyEnded.get(requestId) === session.id) {
-            recentlyEnded.delete(requestId);
-            return { accepted: false, reason: 'late' };
-          }
-          return { accepted: false, reason: 'unknown_request' };
+    get connectionId(): string {
+      return String(this.seq);
+    }
+    get agentId(): string {
+      return this.link.agentId;
+    }
+    get tenantId(): string {
+      return this.link.tenantId;
+    }
+
+    grant(credits: number): void {
+      if (this.closed || this.retiring || !Number.isSafeInteger(credits) || credits <= 0) return;
+      this.lastSeen = now();
+      this.credits = Math.min(MAX_CREDITS_PER_CONNECTION, this.credits + credits);
+      drainTo(this);
+    }
+
+    answer(
+      requestId: string,
+      result: R,
+      answerOptions?: { readonly failed?: boolean },
+    ): { readonly accepted: true } | { readonly accepted: false; readonly reason: AnswerRejection } {
+      this.lastSeen = now();
+      const pending = taken.get(requestId);
+      if (pending === undefined || pending.takenBy !== this) {
+        if (pending !== undefined) return { accepted: false, reason: 'wrong_connection' };
+        if (recentlyEnded.get(requestId) === this.seq) {
+          recentlyEnded.delete(requestId);
+          return { accepted: false, reason: 'late' };
         }
-        if (answerOptions?.failed === true) session.failed++;
-        else session.served++;
-        settle(pending, { status: 'answered', agentId: link.agentId, result, queuedMs: now() - pending.enqueuedAt });
-        return { accepted: true };
-      },
-      touch() {
-        session.lastSeen = now();
-      },
-      retire() {
-        session.retiring = true;
-        session.credits = 0;
-      },
-      disconnect() {
-        disconnectSession(session);
-      },
-      stats,
+        return { accepted: false, reason: 'unknown_request' };
+      }
+      if (answerOptions?.failed === true) this.failed++;
+      else this.served++;
+      settle(pending, {
+        status: 'answered',
+        agentId: this.link.agentId,
+        result,
+        queuedMs: now() - pending.enqueuedAt,
+      });
+      return { accepted: true };
+    }
+
+    touch(): void {
+      this.lastSeen = now();
+    }
+
+    retire(): void {
+      this.retiring = true;
+      this.credits = 0;
+    }
+
+    disconnect(): void {
+      disconnectSession(this);
+    }
+
+    stats(): ConnectionStats {
+      return statsOf(this);
+    }
+  }
+
+  function statsOf(s: SessionState<P>): ConnectionStats {
+    return {
+      agentId: s.link.agentId,
+      connectionId: String(s.seq),
+      tenantId: s.link.tenantId,
+      credits: s.credits,
+      inFlight: s.inFlight,
+      served: s.served,
+      failed: s.failed,
+      lastSeen: s.lastSeen,
     };
+  }
+
+  function connect(link: AgentLink<P>): AgentSession<R> {
+    const session = new Session(link);
+    if (!closed) tenant(link.tenantId).sessions.push(session);
+    return session;
   }
 
   function dispatch(request: DispatchRequest<P>): Promise<DispatchResult<R>> {
@@ -354,9 +399,9 @@ export function createDispatcher<P, R>(options: DispatcherOptions = {}): Dispatc
         if (seen === undefined || s.credits > seen.credits) {
           byAgent.set(s.link.agentId, {
             agentId: s.link.agentId,
-            connectionId: s.id,
+            connectionId: String(s.seq),
             credits: s.credits,
-            inFlight: s.inFlight.size,
+            inFlight: s.inFlight,
           });
         }
       }
@@ -372,18 +417,7 @@ export function createDispatcher<P, R>(options: DispatcherOptions = {}): Dispatc
     connections() {
       const out: ConnectionStats[] = [];
       for (const state of tenants.values()) {
-        for (const s of state.sessions) {
-          out.push({
-            agentId: s.link.agentId,
-            connectionId: s.id,
-            tenantId: s.link.tenantId,
-            credits: s.credits,
-            inFlight: s.inFlight.size,
-            served: s.served,
-            failed: s.failed,
-            lastSeen: s.lastSeen,
-          });
-        }
+        for (const s of state.sessions) out.push(statsOf(s));
       }
       return out;
     },
@@ -392,12 +426,10 @@ export function createDispatcher<P, R>(options: DispatcherOptions = {}): Dispatc
       closed = true;
       for (const state of tenants.values()) {
         for (const pending of [...state.queue]) settle(pending, { status: 'closed' });
-        for (const s of state.sessions) {
-          s.closed = true;
-          for (const pending of [...s.inFlight.values()]) settle(pending, { status: 'closed' });
-        }
+        for (const s of state.sessions) s.closed = true;
         state.sessions.length = 0;
       }
+      for (const pending of [...taken.values()]) settle(pending, { status: 'closed' });
     },
   };
 }
