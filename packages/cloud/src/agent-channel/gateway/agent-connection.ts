@@ -16,7 +16,7 @@ import {
 } from '@openpta/protocol';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import type { AgentSession, Dispatcher } from '../dispatch/index.ts';
+import type { AgentLink, AgentSession, Dispatcher } from '../dispatch/index.ts';
 import { sendCorked } from './corked-send.ts';
 import type { AgentIdentity, ChannelAnswer, ChannelRequest } from './types.ts';
 
@@ -44,7 +44,11 @@ type LogLevel = 'debug' | 'info' | 'warn';
 const CONNECTION = Symbol('openpta.agentConnection');
 type TaggedWebSocket = WebSocket & { [CONNECTION]: AgentConnection };
 
-export class AgentConnection {
+/**
+ * The connection is its own AgentLink for the dispatcher (agentId, tenantId, domains, send): no link object and send
+ * closure per connection.
+ */
+export class AgentConnection implements AgentLink<ChannelRequest> {
   /** Replaced (not mutated) when the agent renews: new requests are sealed to its new envelope key at once. */
   identity: AgentIdentity;
   /** Told to reconnect (renewal, drain): takes no new request. */
@@ -101,7 +105,18 @@ export class AgentConnection {
     return !this.#closed;
   }
 
-  send(frame: CloudFrame): void {
+  // AgentLink: agent, tenant and domains never change on a connection (a renewal swaps the envelope key only).
+  get agentId(): string {
+    return this.identity.agentId;
+  }
+  get tenantId(): string {
+    return this.identity.tenantId;
+  }
+  get domains(): ReadonlySet<string> | undefined {
+    return this.identity.domains;
+  }
+
+  sendFrame(frame: CloudFrame): void {
     if (this.#closed) return;
     sendCorked(this.#ws, encodeFrame(frame));
   }
@@ -119,7 +134,7 @@ export class AgentConnection {
       return;
     }
     this.session.retire();
-    this.send(frame);
+    this.sendFrame(frame);
   }
 
   /** Heartbeat tick: close a silent connection, else ping it. */
@@ -129,7 +144,7 @@ export class AgentConnection {
       this.close(CLOSE_CODES.heartbeatTimeout, 'no frame from the agent for two heartbeat intervals');
       return;
     }
-    this.send({ type: 'ping', id: String(++this.#pingSeq), sentAt: now });
+    this.sendFrame({ type: 'ping', id: String(++this.#pingSeq), sentAt: now });
   }
 
   close(code: number, reason: string): void {
@@ -196,7 +211,7 @@ export class AgentConnection {
         return;
       case 'ping':
         session.touch();
-        this.send({ type: 'pong', id: frame.id, sentAt: frame.sentAt });
+        this.sendFrame({ type: 'pong', id: frame.id, sentAt: frame.sentAt });
         return;
       case 'pong':
         session.touch();
@@ -209,7 +224,7 @@ export class AgentConnection {
     this.#helloTimer = undefined;
     const version = negotiateProtocolVersion(versions);
     if (version === undefined) {
-      this.send({
+      this.sendFrame({
         type: 'error',
         code: 'UNSUPPORTED_VERSION',
         message: 'no protocol version in common: upgrade the agent',
@@ -219,14 +234,9 @@ export class AgentConnection {
     }
     this.agentVersion = agentVersion;
     this.hostname = hostname;
-    const { agentId, tenantId, domains } = this.identity;
-    this.session = this.#shared.dispatcher.connect({
-      agentId,
-      tenantId,
-      domains,
-      send: (requestId, request) => this.#sendRequest(requestId, request),
-    });
-    this.send({
+    const { agentId, tenantId } = this.identity;
+    this.session = this.#shared.dispatcher.connect(this);
+    this.sendFrame({
       type: 'welcome',
       version,
       agentId,
@@ -239,7 +249,8 @@ export class AgentConnection {
     this.#shared.onReady?.(this);
   }
 
-  #sendRequest(requestId: string, request: ChannelRequest): boolean {
+  /** AgentLink.send: hands one request to the agent; false when the connection can no longer carry it. */
+  send(requestId: string, request: ChannelRequest): boolean {
     // A close frame from the agent (it is stopping) makes the socket CLOSING before the TCP close arrives: the request
     // must go to another agent, not be lost with this one.
     if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return false;
@@ -254,7 +265,7 @@ export class AgentConnection {
       expiresAt: request.expiresAt,
       ...(request.usernameDomain === undefined ? {} : { usernameDomain: request.usernameDomain }),
     };
-    this.send(
+    this.sendFrame(
       request.kind === 'validate'
         ? { type: 'validate-request', ...common }
         : { type: 'change-password-request', ...common },
@@ -273,7 +284,11 @@ export class AgentConnection {
   }
 
   #protocolError(code: string, message: string): void {
-    this.send({ type: 'error', code: code.replace(/[^A-Z0-9_]/g, '_').slice(0, 64), message: message.slice(0, 1000) });
+    this.sendFrame({
+      type: 'error',
+      code: code.replace(/[^A-Z0-9_]/g, '_').slice(0, 64),
+      message: message.slice(0, 1000),
+    });
     this.close(CLOSE_CODES.protocolError, `bad frame from agent: ${code}: ${message}`);
   }
 

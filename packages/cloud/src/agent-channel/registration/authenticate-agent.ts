@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { importEnvelopePublicKey } from '@openpta/protocol';
 import { AgentIdentityError } from '../pki/errors.ts';
 import { type PresentedCertificate, readAgentCertificate } from '../pki/read-agent-certificate.ts';
+import { LazyEnvelopePublicKey } from './lazy-envelope-key.ts';
 import type { RegistryContext } from './registry-context.ts';
 import type { AgentAuthenticationResult } from './registry-types.ts';
 
@@ -53,7 +54,8 @@ export function createCertificateAuthenticator(ctx: RegistryContext) {
           name: row.name,
           certificateFingerprint: facts.fingerprint,
           certificateNotAfter: facts.notAfter,
-          envelopeKey: importEnvelopePublicKey(JSON.parse(row.enc_public_jwk)),
+          // Checked here (a bad stored key fails the authentication), kept unimported until a request is sealed to it.
+          envelopeKey: new LazyEnvelopePublicKey(importEnvelopePublicKey(JSON.parse(row.enc_public_jwk))),
         },
       };
     } catch (error) {
