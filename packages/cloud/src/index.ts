@@ -5,6 +5,7 @@ export { buildCloudApp, type CloudApp, type CloudDeps } from './app.ts';
 export * from './config/index.ts';
 export type { CloudContext, CloudPlugin } from './context.ts';
 export { CLOUD_ERRORS, CloudError, type CloudErrorCode } from './errors.ts';
+export * from './memory-profile.ts';
 export * from './observability/index.ts';
 export { handleShutdownSignals, type RunningCloud, type StartOptions, startCloud } from './start.ts';
 export * from './store/index.ts';

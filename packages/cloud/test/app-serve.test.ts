@@ -18,18 +18,32 @@ function getStatus(url: string, ca: string): Promise<number> {
   });
 }
 
-async function serveOnce(dataDir: string, signal: NodeJS.Signals) {
-  const child = spawnCli(['serve', '--data-dir', dataDir, '--port', '0', '--log-level', 'info'], {
-    OPENPTA_CONFIG: undefined,
-    OPENPTA_PORT: undefined,
-  });
+async function serveOnce(
+  dataDir: string,
+  signal: NodeJS.Signals,
+  extra: { args?: string[]; env?: Record<string, string> } = {},
+) {
+  const child = spawnCli(
+    ['serve', '--data-dir', dataDir, '--port', '0', '--log-level', 'info', ...(extra.args ?? [])],
+    {
+      OPENPTA_CONFIG: undefined,
+      OPENPTA_PORT: undefined,
+      OPENPTA_MEMORY_PROFILE: undefined,
+      OPENPTA_MEMORY_PROFILE_APPLIED: undefined,
+      MALLOC_MMAP_THRESHOLD_: undefined,
+      ...extra.env,
+    },
+  );
   const done = collect(child);
   const stderr = await waitForStderr(child, /listening on (https:\/\/127\.0\.0\.1:\d+)[\s\S]*CA file: (\S+)/);
   const [, url, caFile] = /listening on (https:\/\/127\.0\.0\.1:\d+)[\s\S]*CA file: (\S+)/.exec(stderr)!;
   const status = await getStatus(`${url}/healthz`, readFileSync(caFile!, 'utf8'));
+  // What the serving process runs with (it may have re-executed itself: the same pid).
+  const environ = readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0');
+  const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
   child.kill(signal);
   const result = await done;
-  return { stderr: result.stderr, stdout: result.stdout, code: result.code, status, caFile: caFile! };
+  return { stderr: result.stderr, stdout: result.stdout, code: result.code, status, caFile: caFile!, environ, cmdline };
 }
 
 test('openpta serve: starts over HTTPS with a dev CA, answers, stops on SIGTERM/SIGINT with exit 0; the CA is reused', async (t) => {
@@ -62,6 +76,43 @@ test('openpta serve: starts over HTTPS with a dev CA, answers, stops on SIGTERM/
   assert.doesNotMatch(second.stderr, /created just now/);
   assert.doesNotMatch(second.stderr, /Admin API token/, 'the token is printed only once');
   assert.equal(readFileSync(second.caFile, 'utf8'), ca, 'the same CA');
+});
+
+test('openpta serve: runs with the agents memory profile by default (re-executed, same pid); an operator value wins; --memory-profile node keeps Node defaults', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'openpta-serve-mem-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const memoryLog = (stdout: string) =>
+    stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { msg: string; memory?: { profile: string; malloc: Record<string, string> } })
+      .find((l) => l.memory)?.memory;
+
+  const byDefault = await serveOnce(dataDir, 'SIGTERM');
+  assert.equal(byDefault.code, 0, byDefault.stderr);
+  assert.ok(byDefault.environ.includes('MALLOC_MMAP_THRESHOLD_=32768'), 'glibc tunables in the serving process');
+  assert.ok(byDefault.environ.includes('OPENPTA_MEMORY_PROFILE_APPLIED=agents'));
+  assert.ok(byDefault.cmdline.includes('--max-semi-space-size=8'), byDefault.cmdline.join(' '));
+  assert.equal(memoryLog(byDefault.stdout)?.profile, 'agents', 'the settings in force are logged at start');
+
+  const operator = await serveOnce(dataDir, 'SIGTERM', { env: { MALLOC_MMAP_THRESHOLD_: '65536' } });
+  assert.equal(operator.code, 0, operator.stderr);
+  assert.ok(operator.environ.includes('MALLOC_MMAP_THRESHOLD_=65536'), 'the operator value is kept');
+  assert.ok(operator.environ.includes('MALLOC_TOP_PAD_=0'), 'the others are added');
+  assert.equal(memoryLog(operator.stdout)?.malloc.MALLOC_MMAP_THRESHOLD_, '65536');
+
+  const plain = await serveOnce(dataDir, 'SIGTERM', { args: ['--memory-profile', 'node'] });
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.ok(!plain.environ.some((e) => e.startsWith('MALLOC_')), 'no tunables');
+  assert.ok(!plain.cmdline.includes('--max-semi-space-size=8'));
+  assert.equal(memoryLog(plain.stdout)?.profile, 'node');
+
+  const bad = await runCli(['serve', '--memory-profile', 'huge'], { OPENPTA_CONFIG: undefined });
+  assert.equal(bad.code, 1);
+  assert.match(
+    bad.stderr,
+    /memory profile must be one of agents, node \(set --memory-profile or OPENPTA_MEMORY_PROFILE\); got 'huge'/,
+  );
 });
 
 test('openpta serve: invalid settings exit 1 naming the field and how to fix it', async () => {

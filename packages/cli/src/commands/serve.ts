@@ -1,3 +1,9 @@
+import {
+  describeMemoryProfile,
+  MEMORY_PROFILES,
+  parseMemoryProfile,
+  planMemoryProfile,
+} from '@openpta/cloud/memory-profile';
 import type { Command } from 'commander';
 
 /**
@@ -24,7 +30,18 @@ export function registerServe(program: Command): void {
       '--shutdown-timeout-ms <ms>',
       'grace period for in-flight requests at shutdown (env OPENPTA_SHUTDOWN_TIMEOUT_MS)',
     )
+    .option(
+      '--memory-profile <name>',
+      `process memory settings: ${MEMORY_PROFILES.join(' | ')} (env OPENPTA_MEMORY_PROFILE; default agents, see docs/CLOUD.md)`,
+    )
     .action(async (options: Record<string, string | undefined>) => {
+      // Before anything else is loaded: the memory settings apply only to a process started with them, so the first
+      // start re-executes itself (same process id) with them; the re-executed process goes on from here.
+      const relaunch = planMemoryProfile(
+        parseMemoryProfile(options.memoryProfile ?? process.env.OPENPTA_MEMORY_PROFILE),
+        process,
+      );
+      if (relaunch && typeof process.execve === 'function') process.execve(relaunch.file, relaunch.args, relaunch.env);
       // Loaded on use: other sub-commands stay fast and do not pull in the server.
       const { agentIdentityPlugin, createAgentChannel, handleShutdownSignals, loadCloudConfig, startCloud } =
         await import('@openpta/cloud');
@@ -50,6 +67,10 @@ export function registerServe(program: Command): void {
         credentialVerifier: channel.verifier,
         plugins: [agentIdentityPlugin(), channel.plugin],
       });
+      cloud.logger.info(
+        { memory: describeMemoryProfile(process.env, process.execArgv) },
+        'process memory settings (docs/CLOUD.md, memory profile)',
+      );
       handleShutdownSignals(cloud);
     });
 }
