@@ -4,7 +4,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { type ChannelClient, type ChannelState, createChannelClient } from '../channel/index.ts';
 import { resolveDirectoryConfig } from '../config/index.ts';
 import { createDirectoryValidator, type DirectoryValidator } from '../directory/index.ts';
@@ -13,6 +13,7 @@ import { type RenewalSchedule, scheduleRenewal } from '../identity/renewal-sched
 import type { AgentRunConfig } from './config.ts';
 import { type HealthServer, startHealthServer } from './health-server.ts';
 import { createRequestHandler } from './request-handler.ts';
+import { createRequestMetrics } from './request-metrics.ts';
 
 /** What the agent's state directory holds after registration (see packages/agent/src/identity). */
 export interface AgentRunIdentity {
@@ -70,40 +71,7 @@ export async function startAgentRuntime(options: StartAgentOptions): Promise<Age
     help: '1 when the agent holds a connection to the cloud',
     registers: [registry],
   });
-  const requests = new Counter({
-    name: 'openpta_agent_requests_total',
-    help: 'Requests handled, by kind and outcome (or refusal code)',
-    labelNames: ['kind', 'outcome'] as const,
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: 'openpta_agent_request_duration_seconds',
-    help: 'Time from receiving a request to answering it',
-    labelNames: ['kind'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
-    registers: [registry],
-  });
-  // The labelled series of every request, looked up once: prom-client hashes the label object on every inc/observe
-  // otherwise. Bounded: two kinds times the outcomes and refusal codes.
-  const counters = new Map<string, ReturnType<typeof requests.labels>>();
-  const requestCounter = (kind: string, outcome: string) => {
-    const key = `${kind} ${outcome}`;
-    let child = counters.get(key);
-    if (child === undefined) {
-      child = requests.labels({ kind, outcome });
-      counters.set(key, child);
-    }
-    return child;
-  };
-  const histograms = new Map<string, ReturnType<typeof duration.labels>>();
-  const durationHistogram = (kind: string) => {
-    let child = histograms.get(kind);
-    if (child === undefined) {
-      child = duration.labels({ kind });
-      histograms.set(kind, child);
-    }
-    return child;
-  };
+  const requestMetrics = createRequestMetrics(registry);
   let state: ChannelState = 'idle';
   let stateDetail: string | undefined;
   const proxy = config.cloud.proxy;
@@ -132,11 +100,8 @@ export async function startAgentRuntime(options: StartAgentOptions): Promise<Age
       stateDetail = detail;
       connected.set(next === 'connected' ? 1 : 0);
     },
-    onRequestDone: (kind, outcome, ms) => {
-      const k = kind === 'validate-request' ? 'validate' : 'change-password';
-      requestCounter(k, outcome).inc();
-      durationHistogram(k).observe(ms / 1000);
-    },
+    onRequestDone: (kind, outcome, ms) =>
+      requestMetrics.done(kind === 'validate-request' ? 'validate' : 'change-password', outcome, ms),
   });
   let health: HealthServer | undefined;
   if (config.health.port !== false) {
