@@ -22,7 +22,7 @@ export const MEMORY_PROFILE_APPLIED_ENV = 'OPENPTA_MEMORY_PROFILE_APPLIED';
 export interface MemoryProfileSettings {
   /** glibc malloc tunables (environment variables read at process start). */
   readonly env: Readonly<Record<string, string>>;
-  /** Node/V8 flags placed before the command line's own, so an operator's explicit flag still wins. */
+  /** Node/V8 flags; left out when the operator gives the same flag (on the command line or in NODE_OPTIONS). */
   readonly nodeFlags: readonly string[];
 }
 
@@ -62,8 +62,8 @@ export interface Relaunch {
 
 /**
  * How to re-execute this process with the profile's settings, or undefined when nothing is to be done: the profile
- * has no settings, or this process is already the re-executed one. Settings the environment already has are kept
- * (an operator's own MALLOC_* value wins).
+ * has no settings, or this process is already the re-executed one. What the operator set wins: a MALLOC_* value
+ * already in the environment, a Node flag already given.
  */
 export function planMemoryProfile(profile: MemoryProfile, start: ProcessStart): Relaunch | undefined {
   const settings = MEMORY_PROFILE_SETTINGS[profile];
@@ -72,9 +72,12 @@ export function planMemoryProfile(profile: MemoryProfile, start: ProcessStart): 
   const env: Record<string, string> = { ...settings.env };
   for (const [k, v] of Object.entries(start.env)) if (v !== undefined) env[k] = v;
   env[MEMORY_PROFILE_APPLIED_ENV] = profile;
+  // A flag the operator gave (command line or NODE_OPTIONS, which Node reads before the command line) is left alone.
+  const given = `${start.execArgv.join(' ')} ${start.env.NODE_OPTIONS ?? ''}`;
+  const flags = settings.nodeFlags.filter((f) => !given.includes(f.split('=')[0]!));
   return {
     file: start.execPath,
-    args: [start.execPath, ...settings.nodeFlags, ...start.execArgv, ...start.argv.slice(1)],
+    args: [start.execPath, ...flags, ...start.execArgv, ...start.argv.slice(1)],
     env,
   };
 }
