@@ -15,7 +15,7 @@ import {
   parseFrame,
 } from '@openpta/protocol';
 import type { Logger } from 'pino';
-import type { WebSocket } from 'ws';
+import { WebSocket } from 'ws';
 import type { AgentLink, AgentSession, Dispatcher } from '../dispatch/index.ts';
 import { sendCorked } from './corked-send.ts';
 import type { AgentIdentity, ChannelAnswer, ChannelRequest } from './types.ts';
@@ -39,10 +39,7 @@ export interface AgentConnectionShared {
 }
 
 type LogLevel = 'debug' | 'info' | 'warn';
-
-/** The connection a WebSocket belongs to, so the ws listeners can be shared functions instead of closures. */
-const CONNECTION = Symbol('openpta.agentConnection');
-type TaggedWebSocket = WebSocket & { [CONNECTION]: AgentConnection };
+type AgentWebSocket = InstanceType<(typeof AgentConnection)['WebSocket']>;
 
 /**
  * The connection is its own AgentLink for the dispatcher (agentId, tenantId, domains, send): no link object and send
@@ -68,7 +65,7 @@ export class AgentConnection implements AgentLink<ChannelRequest> {
   #pingSeq = 0;
   #closed = false;
 
-  constructor(shared: AgentConnectionShared, ws: WebSocket, identity: AgentIdentity, remoteAddress?: string) {
+  constructor(shared: AgentConnectionShared, ws: AgentWebSocket, identity: AgentIdentity, remoteAddress?: string) {
     this.#shared = shared;
     this.#ws = ws;
     this.identity = identity;
@@ -77,21 +74,44 @@ export class AgentConnection implements AgentLink<ChannelRequest> {
       () => this.close(CLOSE_CODES.protocolError, `no hello within ${shared.helloTimeoutMs} ms`),
       shared.helloTimeoutMs,
     );
-    (ws as TaggedWebSocket)[CONNECTION] = this;
-    ws.on('message', AgentConnection.#onWsMessage);
-    ws.on('close', AgentConnection.#onWsClose);
-    ws.on('error', AgentConnection.#onWsError);
+    ws.connection = this;
   }
 
-  // ws calls its listeners with `this` = the WebSocket: one function for all connections.
-  static #onWsMessage = function (this: WebSocket, data: unknown, isBinary: boolean): void {
-    (this as TaggedWebSocket)[CONNECTION].#onMessage(data as Buffer, isBinary);
-  };
-  static #onWsClose = function (this: WebSocket, code: number, reason: Buffer): void {
-    (this as TaggedWebSocket)[CONNECTION].#onClose(code, reason.toString('utf8'));
-  };
-  static #onWsError = function (this: WebSocket, error: Error): void {
-    (this as TaggedWebSocket)[CONNECTION].#log('warn', { err: error.message }, 'agent connection error');
+  /**
+   * The WebSocket class of the gateway's WebSocketServer: ws's WebSocket with its message, close and error events
+   * delivered straight to its connection, so no connection keeps a table of listeners: Node's EventEmitter creates
+   * its (null-prototype, so dictionary-mode) table of 0.2 KiB lazily, at the first listener, which no agent
+   * WebSocket gets (issue 5 (d), 10,000 idle agents). Other events (ping, pong) go to the EventEmitter as usual.
+   */
+  static readonly WebSocket = class AgentWebSocket extends WebSocket {
+    connection: AgentConnection | undefined = undefined;
+
+    constructor(...args: unknown[]) {
+      super(...(args as ConstructorParameters<typeof WebSocket>));
+      // EventEmitter's own "no listener yet" state (its methods create the table when a listener is added).
+      (this as unknown as { _events: object | undefined })._events = undefined;
+    }
+
+    override emit(event: string | symbol, a?: unknown, b?: unknown): boolean {
+      const c = this.connection;
+      if (c !== undefined) {
+        if (event === 'message') {
+          c.#onMessage(a as Buffer, b as boolean);
+          return true;
+        }
+        if (event === 'close') {
+          c.#onClose(a as number, (b as Buffer).toString('utf8'));
+          return true;
+        }
+        if (event === 'error') {
+          c.#log('warn', { err: (a as Error).message }, 'agent connection error');
+          return true;
+        }
+      }
+      // No connection yet (none is told), and EventEmitter would throw on an error nobody listens to.
+      if (event === 'error') return false;
+      return super.emit(event, a, b);
+    }
   };
 
   /** One log line with this connection's agent and tenant (instead of a child logger held per connection). */

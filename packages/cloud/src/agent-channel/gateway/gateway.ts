@@ -140,6 +140,7 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
     maxPayload: MAX_FRAME_BYTES,
     perMessageDeflate: false,
     clientTracking: false,
+    WebSocket: AgentConnection.WebSocket,
   });
   const connections = new Set<AgentConnection>();
   // The same connections by tenant and agent: connectedKey() runs once per recipient of every sign-in, and a scan of
@@ -280,7 +281,9 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
     const identity: AgentIdentity = { agentId, tenantId, envelopeKey, domains, certificateFingerprint };
     wss.handleUpgrade(req, socket, head, (ws) => {
       dropDisarmedTimer(socket);
-      track(new AgentConnection(connectionShared, ws, identity, remoteAddress));
+      // An AgentConnection.WebSocket: the class the WebSocketServer was given.
+      const agentWs = ws as InstanceType<typeof AgentConnection.WebSocket>;
+      track(new AgentConnection(connectionShared, agentWs, identity, remoteAddress));
     });
   }
 
