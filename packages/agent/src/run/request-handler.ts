@@ -5,10 +5,26 @@
  * open never reaches the directory: it is answered with an error frame carrying the envelope's code.
  */
 import type { KeyObject } from 'node:crypto';
-import { EnvelopeKeyCache, openEnvelope, PASSWORD_PROVEN, ReplayCache } from '@openpta/protocol';
+import {
+  EnvelopeKeyCache,
+  openEnvelope,
+  PASSWORD_PROVEN,
+  ReplayCache,
+  type ValidateResponseFrame,
+} from '@openpta/protocol';
 import type { Logger } from 'pino';
 import type { ChannelRequestHandler, ChannelResponseFrame } from '../channel/index.ts';
 import type { DirectoryValidator } from '../directory/index.ts';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * Milliseconds rounded to the microsecond: the sign-in log needs no more, and a short number is cheaper to write and
+ * to read than the 15-17 digits of a raw performance.now() difference (on both sides of the channel).
+ */
+function micros(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
 
 export interface RequestHandlerOptions {
   readonly agentId: string;
@@ -54,16 +70,18 @@ export function createRequestHandler(options: RequestHandlerOptions): ChannelReq
         { requestId: frame.requestId, outcome: result.outcome, dc: result.dc, ms: Math.round(totalMs) },
         'validated a sign-in',
       );
-      return {
+      // Fields set one by one (in the frame's order) rather than spread in: spreads in a literal take V8's slow path.
+      const response: Mutable<ValidateResponseFrame> = {
         type: 'validate-response',
         requestId: frame.requestId,
         outcome: result.outcome,
-        ...(result.attributes !== undefined && PASSWORD_PROVEN.has(result.outcome)
-          ? { attributes: result.attributes }
-          : {}),
-        ...(result.dc === undefined ? {} : { dc: result.dc.slice(0, 256) }),
-        timings: { decryptMs, directoryMs, totalMs },
       };
+      if (result.attributes !== undefined && PASSWORD_PROVEN.has(result.outcome)) {
+        response.attributes = result.attributes;
+      }
+      if (result.dc !== undefined) response.dc = result.dc.slice(0, 256);
+      response.timings = { decryptMs: micros(decryptMs), directoryMs: micros(directoryMs), totalMs: micros(totalMs) };
+      return response;
     }
     const result = await options.validator.changePassword(claims.username, claims.oldPassword, claims.newPassword);
     const totalMs = performance.now() - started;
@@ -73,7 +91,7 @@ export function createRequestHandler(options: RequestHandlerOptions): ChannelReq
       requestId: frame.requestId,
       outcome: result.outcome,
       ...(result.dc === undefined ? {} : { dc: result.dc.slice(0, 256) }),
-      timings: { decryptMs, totalMs },
+      timings: { decryptMs: micros(decryptMs), totalMs: micros(totalMs) },
     };
   };
 }

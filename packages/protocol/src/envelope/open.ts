@@ -39,8 +39,11 @@ type Header = {
   zip?: unknown;
 };
 
-/** A protected header that passed every header check, with what they read from it. */
-type CheckedHeader = { part: string; kid: string; x: string; aad: Buffer };
+/**
+ * A protected header that passed every header check, with what they read from it, and its content key cache key
+ * (built once per header: a new string per envelope would be hashed again on every lookup).
+ */
+type CheckedHeader = { part: string; kid: string; x: string; aad: Buffer; cacheKey: string };
 
 /**
  * The last header that passed: a cloud sealer uses one header text for thousands of copies (createEnvelopeSealer), so
@@ -75,7 +78,13 @@ function checkHeader(headerPart: string): CheckedHeader | ProtocolFailure {
   }
   if (typeof header.kid !== 'string') return failure('ENVELOPE_MALFORMED', 'kid');
   // RFC 7516 section 5.2 step 14: the AAD is the ASCII of the encoded protected header.
-  return { part: headerPart, kid: header.kid, x: epk.x, aad: Buffer.from(headerPart, 'ascii') };
+  return {
+    part: headerPart,
+    kid: header.kid,
+    x: epk.x,
+    aad: Buffer.from(headerPart, 'ascii'),
+    cacheKey: `${header.kid}.${epk.x}`,
+  };
 }
 
 /**
@@ -106,7 +115,7 @@ export function openEnvelope(compact: string, options: OpenEnvelopeOptions): Ope
 
   let plaintext: string;
   try {
-    const cacheKey = `${kid}.${x}`;
+    const cacheKey = header.cacheKey;
     let cek: Buffer | KeyObject | undefined = options.keyCache?.keyObject(cacheKey);
     if (!cek) {
       const sharedSecret = diffieHellman({ privateKey, publicKey: x25519PublicKeyFromX(x) });
@@ -120,7 +129,9 @@ export function openEnvelope(compact: string, options: OpenEnvelopeOptions): Ope
     const decipher = createDecipheriv('aes-256-gcm', cek, iv, { authTagLength: 16 });
     decipher.setAAD(header.aad);
     decipher.setAuthTag(tag);
-    const buffer = Buffer.concat([decipher.update(Buffer.from(ciphertextPart, 'base64url')), decipher.final()]);
+    // AES-GCM is a stream mode: update() returns all of the plaintext; final() checks the tag (and throws if wrong).
+    const buffer = decipher.update(Buffer.from(ciphertextPart, 'base64url'));
+    decipher.final();
     if (!options.keyCache && Buffer.isBuffer(cek)) cek.fill(0);
     plaintext = buffer.toString('utf8');
     buffer.fill(0);

@@ -104,12 +104,16 @@ const IV_BYTES = 12;
 const ivPool = Buffer.alloc(IV_BYTES * 256);
 let ivOffset = ivPool.length;
 
+/**
+ * A view into the pool, not a copy: it is read twice (by createCipheriv, which copies it, and by its base64url
+ * encoding) before the next call can refill the pool.
+ */
 function nextIv(): Buffer {
   if (ivOffset === ivPool.length) {
     randomFillSync(ivPool);
     ivOffset = 0;
   }
-  const iv = Buffer.from(ivPool.subarray(ivOffset, ivOffset + IV_BYTES));
+  const iv = ivPool.subarray(ivOffset, ivOffset + IV_BYTES);
   ivOffset += IV_BYTES;
   return iv;
 }
@@ -119,7 +123,9 @@ function encrypt(ephemeral: Ephemeral, recipient: EnvelopeRecipient, claims: Env
   const iv = nextIv();
   const cipher = createCipheriv('aes-256-gcm', state.key, iv);
   cipher.setAAD(state.aad);
-  const ciphertext = Buffer.concat([cipher.update(JSON.stringify(claims), 'utf8'), cipher.final()]);
+  // AES-GCM is a stream mode: update() returns all of the ciphertext and final() only checks and sets the tag.
+  const ciphertext = cipher.update(JSON.stringify(claims), 'utf8');
+  cipher.final();
   const tag = cipher.getAuthTag();
   ephemeral.uses++;
   return `${state.header}..${iv.toString('base64url')}.${ciphertext.toString('base64url')}.${tag.toString('base64url')}`;
@@ -134,13 +140,14 @@ function sealAll(
 ): Map<string, string> {
   const out = new Map<string, string>();
   if (recipients.length === 0) return out;
-  // Validated once; only the audience differs between copies.
+  // Validated once; only the audience differs between copies (the first copy uses the validated claims as they are).
   const claims = validClaims(binding, secret, recipients[0]!.agentId, now);
   for (const recipient of recipients) {
     if (typeof recipient.agentId !== 'string' || recipient.agentId.length < 1 || recipient.agentId.length > 256) {
       throw new ProtocolError('ENVELOPE_BAD_INPUT', 'invalid audience');
     }
-    out.set(recipient.agentId, encrypt(ephemeral, recipient, { ...claims, audience: recipient.agentId }));
+    const copy = recipient.agentId === claims.audience ? claims : { ...claims, audience: recipient.agentId };
+    out.set(recipient.agentId, encrypt(ephemeral, recipient, copy));
   }
   return out;
 }

@@ -228,7 +228,9 @@ export function createDispatcher<P, R>(options: DispatcherOptions = {}): Dispatc
   }
 
   function hasConnectedRecipient(state: TenantState<P, R>, pending: Pending<P, R>): boolean {
-    return state.sessions.some((s) => serves(s, pending));
+    // A loop, not sessions.some(closure): called twice per sign-in.
+    for (const s of state.sessions) if (serves(s, pending)) return true;
+    return false;
   }
 
   /** Gives queued requests to this connection while it has credit (FIFO among the requests it may take). */

@@ -31,7 +31,7 @@ export interface DispatchRequest<P> {
   readonly payload: P;
   /** Overall budget from enqueue to answer; defaults to the dispatcher's timeoutMs. */
   readonly timeoutMs?: number;
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**

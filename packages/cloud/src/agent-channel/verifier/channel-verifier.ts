@@ -25,8 +25,8 @@ import type {
   VerifyPasswordRequest,
   VerifyPasswordResult,
 } from '../../credentials/credential-verifier.ts';
-import type { DispatchResult } from '../dispatch/index.ts';
-import type { AgentGateway, ChannelAnswer } from '../gateway/index.ts';
+import type { DispatchRequest, DispatchResult } from '../dispatch/index.ts';
+import type { AgentGateway, ChannelAnswer, ChannelRequest } from '../gateway/index.ts';
 import { checkCredentialInput, usernameDomain } from './input.ts';
 
 export interface ChannelVerifierOptions {
@@ -45,6 +45,8 @@ export interface ChannelVerifier extends CredentialVerifier {
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 export function createChannelVerifier(options: ChannelVerifierOptions): ChannelVerifier {
   const { gateway } = options;
   const logger = options.logger.child({ component: 'channel-verifier' });
@@ -52,6 +54,15 @@ export function createChannelVerifier(options: ChannelVerifierOptions): ChannelV
   // Hot-path sealing (docs/PROTOCOL.md section 4): one ephemeral key for many copies, content key cached per agent key,
   // a fresh IV per copy. Saves a key generation and an X25519 agreement per agent per sign-in.
   const sealer = createEnvelopeSealer();
+
+  /** What run() hands back: one shape for every outcome (fields unset are undefined). */
+  type RunResult = {
+    outcome: Outcome;
+    status: string;
+    elapsedMs: number;
+    answer: ChannelAnswer | undefined;
+    agentId: string | undefined;
+  };
 
   async function run(
     kind: 'validate' | 'change-password',
@@ -61,25 +72,17 @@ export function createChannelVerifier(options: ChannelVerifierOptions): ChannelV
     correlationId: string,
     signal: AbortSignal | undefined,
     onlyAgent?: string,
-  ): Promise<{ outcome: Outcome; answer?: ChannelAnswer; agentId?: string; status: string; elapsedMs: number }> {
+  ): Promise<RunResult> {
     const started = performance.now();
-    const finish = (status: string, outcome: Outcome, answer?: ChannelAnswer, agentId?: string) => {
+    const finish = (status: string, outcome: Outcome, answer?: ChannelAnswer, agentId?: string): RunResult => {
       const elapsedMs = performance.now() - started;
       options.onResult?.(kind, status, outcome, elapsedMs);
-      return {
-        outcome,
-        status,
-        elapsedMs,
-        ...(answer === undefined ? {} : { answer }),
-        ...(agentId === undefined ? {} : { agentId }),
-      };
+      return { outcome, status, elapsedMs, answer, agentId };
     };
     const domain = usernameDomain(username);
-    const agents = gateway.dispatcher
-      .eligibleAgents(tenantId, domain)
-      .filter((a) => onlyAgent === undefined || a.agentId === onlyAgent);
     const recipients: EnvelopeRecipient[] = [];
-    for (const a of agents) {
+    for (const a of gateway.dispatcher.eligibleAgents(tenantId, domain)) {
+      if (onlyAgent !== undefined && a.agentId !== onlyAgent) continue;
       const key = gateway.connectedKey(tenantId, a.agentId);
       if (key !== undefined) recipients.push({ agentId: a.agentId, key });
     }
@@ -97,14 +100,35 @@ export function createChannelVerifier(options: ChannelVerifierOptions): ChannelV
       if (error instanceof ProtocolError) return finish('refused', 'bad_request');
       throw error;
     }
-    const result: DispatchResult<ChannelAnswer> = await gateway.dispatcher.dispatch({
+    const request: DispatchRequest<ChannelRequest> = {
       requestId,
       tenantId,
       recipients: new Set(envelopes.keys()),
       payload: { kind, envelopes, expiresAt, usernameDomain: domain },
       timeoutMs,
-      ...(signal === undefined ? {} : { signal }),
-    });
+      signal,
+    };
+    const result: DispatchResult<ChannelAnswer> = await gateway.dispatcher.dispatch(request);
+    if (result.status === 'answered') {
+      const answer = result.result;
+      if (answer.kind === kind) {
+        // The common case first, without building the log fields unless debug logging is on.
+        if (logger.isLevelEnabled('debug')) {
+          logger.debug(
+            {
+              correlationId,
+              requestId,
+              tenantId,
+              status: result.status,
+              agentId: result.agentId,
+              outcome: answer.outcome,
+            },
+            'agent answered',
+          );
+        }
+        return finish('answered', answer.outcome, answer, result.agentId);
+      }
+    }
     const log = { correlationId, requestId, tenantId, status: result.status };
     switch (result.status) {
       case 'answered': {
@@ -113,12 +137,8 @@ export function createChannelVerifier(options: ChannelVerifierOptions): ChannelV
           logger.warn({ ...log, agentId: result.agentId, code: answer.errorCode }, 'the agent refused the request');
           return finish('agent_error', 'directory_error', answer, result.agentId);
         }
-        if (answer.kind !== kind) {
-          logger.warn({ ...log, agentId: result.agentId, answered: answer.kind }, 'the agent answered another kind');
-          return finish('wrong_kind', 'directory_error', undefined, result.agentId);
-        }
-        logger.debug({ ...log, agentId: result.agentId, outcome: answer.outcome }, 'agent answered');
-        return finish('answered', answer.outcome, answer, result.agentId);
+        logger.warn({ ...log, agentId: result.agentId, answered: answer.kind }, 'the agent answered another kind');
+        return finish('wrong_kind', 'directory_error', undefined, result.agentId);
       }
       case 'no_agent':
         logger.warn(log, 'no connected agent could take the request: agent_unavailable');
@@ -148,14 +168,14 @@ export function createChannelVerifier(options: ChannelVerifierOptions): ChannelV
     );
     const answer = r.answer;
     const timings = signInTimings(answer?.timings as Readonly<Record<string, number>> | undefined, r.elapsedMs);
-    return {
-      outcome: r.outcome,
-      ...(r.agentId === undefined ? {} : { agentId: r.agentId }),
-      // Attributes only ever accompany a proven password.
-      ...(answer?.attributes !== undefined && PASSWORD_PROVEN.has(r.outcome) ? { attributes: answer.attributes } : {}),
-      ...(answer?.dc === undefined ? {} : { dc: answer.dc }),
-      ...(timings === undefined ? {} : { timings }),
-    };
+    // Fields are set only when present (never as undefined), in this order.
+    const result: Mutable<VerifyPasswordResult> = { outcome: r.outcome };
+    if (r.agentId !== undefined) result.agentId = r.agentId;
+    // Attributes only ever accompany a proven password.
+    if (answer?.attributes !== undefined && PASSWORD_PROVEN.has(r.outcome)) result.attributes = answer.attributes;
+    if (answer?.dc !== undefined) result.dc = answer.dc;
+    if (timings !== undefined) result.timings = timings;
+    return result;
   }
 
   return {
