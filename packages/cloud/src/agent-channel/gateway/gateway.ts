@@ -39,6 +39,26 @@ function dropDisarmedTimer(socket: Duplex): void {
   if (slots[socketTimeoutSymbol]?._destroyed === true) slots[socketTimeoutSymbol] = null;
 }
 
+/**
+ * A server TLSSocket keeps the options it was created with (`_tlsOptions`: 128 bytes plus the copy of the ALPN list
+ * Node makes for every socket, 0.2 KiB per connection). After the handshake Node reads only `isServer` and `server`
+ * from them (its error and keylog paths; the rest serves the handshake, renegotiation and client sessions), so an
+ * upgraded agent socket gets one shared object per server holding just these two.
+ */
+const handshakeDoneTlsOptions = new WeakMap<object, { readonly isServer: true; readonly server: object }>();
+
+function releaseHandshakeTlsOptions(socket: Duplex): void {
+  const tlsSocket = socket as unknown as { _tlsOptions?: { isServer?: boolean; server?: object } | null };
+  const options = tlsSocket._tlsOptions;
+  if (options?.isServer !== true || typeof options.server !== 'object' || !(socket as TLSSocket).encrypted) return;
+  let shared = handshakeDoneTlsOptions.get(options.server);
+  if (shared === undefined) {
+    shared = Object.freeze({ isServer: true, server: options.server });
+    handshakeDoneTlsOptions.set(options.server, shared);
+  }
+  tlsSocket._tlsOptions = shared;
+}
+
 /** The path agents open their WebSocket on. */
 export const AGENT_CONNECT_PATH = '/agent/v1/connect';
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
@@ -281,6 +301,7 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
     const identity: AgentIdentity = { agentId, tenantId, envelopeKey, domains, certificateFingerprint };
     wss.handleUpgrade(req, socket, head, (ws) => {
       dropDisarmedTimer(socket);
+      releaseHandshakeTlsOptions(socket);
       // An AgentConnection.WebSocket: the class the WebSocketServer was given.
       const agentWs = ws as InstanceType<typeof AgentConnection.WebSocket>;
       track(new AgentConnection(connectionShared, agentWs, identity, remoteAddress));
