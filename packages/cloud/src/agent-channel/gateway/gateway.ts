@@ -163,22 +163,27 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
     WebSocket: AgentConnection.WebSocket,
   });
   const connections = new Set<AgentConnection>();
-  // The same connections by tenant and agent: connectedKey() runs once per recipient of every sign-in, and a scan of
-  // all connections there would cost 10,000 steps per sign-in on a node holding 10,000 agents.
-  const byAgent = new Map<string, Set<AgentConnection>>();
-  const agentKey = (tenantId: string, agentId: string) => `${tenantId}/${agentId}`;
+  // The same connections by agent: connectedKey() runs once per recipient of every sign-in, and a scan of all
+  // connections there would cost 10,000 steps per sign-in on a node holding 10,000 agents. Keyed by the agent id alone
+  // (unique across tenants; connectedKey checks the tenant) and holding the connection itself until the agent has a
+  // second one (renewal, reconnect): no key string and no Set per agent, about 0.25 KiB per agent (issue 5 (d)).
+  const byAgent = new Map<string, AgentConnection | Set<AgentConnection>>();
   const track = (c: AgentConnection) => {
     connections.add(c);
-    const key = agentKey(c.identity.tenantId, c.identity.agentId);
-    const set = byAgent.get(key);
-    if (set) set.add(c);
-    else byAgent.set(key, new Set([c]));
+    const id = c.identity.agentId;
+    const held = byAgent.get(id);
+    if (held === undefined) byAgent.set(id, c);
+    else if (held instanceof Set) held.add(c);
+    else byAgent.set(id, new Set([held, c]));
   };
   const untrack = (c: AgentConnection) => {
     connections.delete(c);
-    const key = agentKey(c.identity.tenantId, c.identity.agentId);
-    const set = byAgent.get(key);
-    if (set?.delete(c) && set.size === 0) byAgent.delete(key);
+    const id = c.identity.agentId;
+    const held = byAgent.get(id);
+    if (held === c) byAgent.delete(id);
+    else if (held instanceof Set && held.delete(c) && held.size === 1) {
+      for (const last of held) byAgent.set(id, last);
+    }
   };
   const retireTimers = new Set<NodeJS.Timeout>();
   const servers = new Set<HttpServer>();
@@ -324,8 +329,12 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
   };
 
   function connectedKey(tenantId: string, agentId: string) {
+    const held = byAgent.get(agentId);
+    if (held === undefined) return undefined;
+    if (!(held instanceof Set)) return held.identity.tenantId === tenantId ? held.identity.envelopeKey : undefined;
     let key: EnvelopePublicKey | undefined;
-    for (const c of byAgent.get(agentKey(tenantId, agentId)) ?? []) {
+    for (const c of held) {
+      if (c.identity.tenantId !== tenantId) continue;
       // A connection that is not retiring has the freshest identity (read from the store at its upgrade).
       if (!c.retiring) return c.identity.envelopeKey;
       key ??= c.identity.envelopeKey;
