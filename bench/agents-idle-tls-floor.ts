@@ -58,13 +58,21 @@ if (process.argv[3] === 'client') {
     }
     return process.memoryUsage();
   };
+  /** `OPENPTA_FLOOR_HEAPSNAPSHOT=<path>`: heap snapshots as in agents-idle.bench.ts (a variable of its own, so the
+   * bench's run of this script does not overwrite the bench's snapshots). */
+  const heapSnapshot = async (suffix: string) => {
+    const path = process.env.OPENPTA_FLOOR_HEAPSNAPSHOT;
+    if (path) (await import('node:v8')).writeHeapSnapshot(`${path}${suffix}`);
+  };
   const before = await settle();
+  await heapSnapshot('.before');
   const child = fork(import.meta.filename, [String(n), 'client'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   await new Promise<void>((resolve) => {
     child.once('message', () => resolve());
     child.send({ n, port: (server.address() as AddressInfo).port, ca: pki.caCert, cert: agent.cert, key: agent.key });
   });
   const after = await settle();
+  await heapSnapshot('');
   console.log(
     JSON.stringify({
       connections: held.length,

@@ -59,6 +59,15 @@ async function settle(): Promise<NodeJS.MemoryUsage> {
   return process.memoryUsage();
 }
 
+/**
+ * `OPENPTA_BENCH_HEAPSNAPSHOT=<path>`: V8 heap snapshots of the cloud before (`<path>.before`) and after the
+ * connections, to compare objects per connection by constructor. Writing them inflates that run's RSS figures.
+ */
+async function heapSnapshot(suffix: string): Promise<void> {
+  const path = process.env.OPENPTA_BENCH_HEAPSNAPSHOT;
+  if (path) (await import('node:v8')).writeHeapSnapshot(`${path}${suffix}`);
+}
+
 const dataDir = mkdtempSync(join(tmpdir(), 'openpta-bench-idle-'));
 const channel = createAgentChannel();
 const config = loadCloudConfig({
@@ -87,6 +96,7 @@ try {
   const identity = loadAgentIdentity(stateDir);
 
   const before = await settle();
+  await heapSnapshot('.before');
   const started = performance.now();
   const per = Math.ceil(total / CHILDREN);
   await Promise.all(
@@ -114,6 +124,7 @@ try {
   const connectSeconds = (performance.now() - started) / 1000;
   const connected = channel.gateway.connectionCount();
   const after = await settle();
+  await heapSnapshot('');
   const rss = (after.rss - before.rss) / connected;
   const js = (after.heapUsed + after.external - before.heapUsed - before.external) / connected;
   console.log(
