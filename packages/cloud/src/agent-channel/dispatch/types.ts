@@ -25,9 +25,10 @@ export interface DispatchRequest<P> {
   readonly tenantId: string;
   /**
    * Agents whose keys the payload is encrypted to: only they may receive it. Chosen by the caller from
-   * eligibleAgents() before encrypting, so a request is never sent to an agent that cannot decrypt it.
+   * eligibleAgents() before encrypting, so a request is never sent to an agent that cannot decrypt it. Only `has` is
+   * used, so the caller may pass a Set or the Map of its envelopes by agent id (no extra Set per sign-in).
    */
-  readonly recipients: ReadonlySet<string>;
+  readonly recipients: { has(agentId: string): boolean };
   readonly payload: P;
   /** Overall budget from enqueue to answer; defaults to the dispatcher's timeoutMs. */
   readonly timeoutMs?: number;

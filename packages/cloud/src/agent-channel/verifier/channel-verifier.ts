@@ -103,7 +103,7 @@ export function createChannelVerifier(options: ChannelVerifierOptions): ChannelV
     const request: DispatchRequest<ChannelRequest> = {
       requestId,
       tenantId,
-      recipients: new Set(envelopes.keys()),
+      recipients: envelopes,
       payload: { kind, envelopes, expiresAt, usernameDomain: domain },
       timeoutMs,
       signal,
