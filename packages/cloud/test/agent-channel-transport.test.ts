@@ -407,6 +407,55 @@ describe('agent channel over mutual TLS', () => {
     );
   });
 
+  test('protocol version 2: an answer may carry credits, granted like a credit frame; credit frames still work', async () => {
+    const reg = await cloud.registerAgent('a-credits', 'tenant-credits');
+    const ws = new WebSocket(cloud.url, { cert: reg.cert, key: reg.key, ca: cloud.pki.caCert });
+    const received: Record<string, unknown>[] = [];
+    ws.on('message', (d) => received.push(JSON.parse(d.toString()) as Record<string, unknown>));
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    ws.send(JSON.stringify({ type: 'hello', versions: [2, 1], agentVersion: 'raw', hostname: 'raw' }));
+    await until(() => received.some((m) => m.type === 'welcome'), 'welcome');
+    assert.equal(received.find((m) => m.type === 'welcome')?.version, 2);
+    ws.send(JSON.stringify({ type: 'credit', credits: 1 }));
+    const verify = () =>
+      cloud.verifier.verifyPassword({
+        tenantId: 'tenant-credits',
+        username: 'alice@corp.example.test',
+        password: PASSWORD,
+        correlationId: cid(),
+      });
+    const requests = () => received.filter((m) => m.type === 'validate-request');
+    const answer = (i: number, extra: Record<string, unknown>) =>
+      ws.send(
+        JSON.stringify({
+          type: 'validate-response',
+          requestId: requests()[i]?.requestId,
+          outcome: 'invalid_credentials',
+          ...extra,
+        }),
+      );
+    const first = verify();
+    await until(() => requests().length === 1, 'first request');
+    // The answer returns the credit its request used: the next request goes out without a credit frame.
+    answer(0, { credits: 1 });
+    assert.equal((await first).outcome, 'invalid_credentials');
+    const second = verify();
+    await until(() => requests().length === 2, 'second request, on the credit that came with the first answer');
+    answer(1, {});
+    assert.equal((await second).outcome, 'invalid_credentials');
+    // An answer without credits returns none: the third request waits for a credit frame (version 1 behaviour).
+    const third = verify();
+    await until(() => cloud.gateway.dispatcher.queueDepth('tenant-credits') === 1, 'third request queued');
+    ws.send(JSON.stringify({ type: 'credit', credits: 1 }));
+    await until(() => requests().length === 3, 'third request after a credit frame');
+    answer(2, { credits: 1 });
+    assert.equal((await third).outcome, 'invalid_credentials');
+    ws.close();
+  });
+
   test('heartbeat: the cloud pings, the agent answers, and a silent agent is cut off', async () => {
     const fast = await startChannelCloud({ heartbeatIntervalMs: 100 });
     try {

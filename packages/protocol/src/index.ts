@@ -18,4 +18,9 @@ export {
 } from './outcome.ts';
 export * from './registration/index.ts';
 export * from './transport/index.ts';
-export { negotiateProtocolVersion, PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './version.ts';
+export {
+  CREDITS_IN_ANSWERS_VERSION,
+  negotiateProtocolVersion,
+  PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from './version.ts';

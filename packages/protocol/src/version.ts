@@ -6,10 +6,19 @@
  * offers every version it speaks in `hello`; the cloud answers with the highest one both speak in `welcome`, or closes
  * with CLOSE_CODES.unsupportedVersion.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
-/** Versions this build speaks, highest first. */
-export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1];
+/**
+ * Versions this build speaks, highest first.
+ * - 1: credit travels in `credit` frames only.
+ * - 2: an answer (validate-response, change-password-response) may carry `credits`, granted as a `credit` frame
+ *   would: an agent that knows the cloud reads them (welcome.version >= 2) sends no credit frame of its own per
+ *   answer. A version 1 cloud would drop the unknown field and with it the credit, hence a new version.
+ */
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [2, 1];
+
+/** The first version whose answers carry `credits`. */
+export const CREDITS_IN_ANSWERS_VERSION = 2;
 
 /** The highest version in both lists, or undefined when there is none. */
 export function negotiateProtocolVersion(

@@ -38,6 +38,7 @@ const BASES: Record<string, Record<string, unknown>[]> = {
       },
       dc: 'dc1.corp.example',
       timings: { decryptMs: 0.1, searchMs: 1, bindMs: 3, directoryMs: 3.5, totalMs: 4 },
+      credits: 3,
     },
     // Fields in another order than the schema's: the output follows the schema.
     {
@@ -51,6 +52,7 @@ const BASES: Record<string, Record<string, unknown>[]> = {
   ],
   'change-password-response': [
     { type: 'change-password-response', requestId: 'r2', outcome: 'password_policy', dc: 'dc', timings: {} },
+    { credits: 0, type: 'change-password-response', requestId: 'r2', outcome: 'ok' },
   ],
   credit: [
     { type: 'credit', credits: 0 },

@@ -13,6 +13,7 @@ import {
   type ChangePasswordRequestFrame,
   CLOSE_CODES,
   type CloudFrame,
+  CREDITS_IN_ANSWERS_VERSION,
   encodeFrame,
   type Frame,
   MAX_FRAME_BYTES,
@@ -28,7 +29,10 @@ import { backoffDelay } from './backoff.ts';
 import { openProxyTunnel, proxyFromEnvironment } from './proxy-tunnel.ts';
 
 export type ChannelRequestFrame = ValidateRequestFrame | ChangePasswordRequestFrame;
-/** What a handler answers: the response frame, or an error frame for this request (e.g. the envelope did not open). */
+/**
+ * What a handler answers: the response frame, or an error frame for this request (e.g. the envelope did not open).
+ * The client may add `credits` to a response frame before sending it (protocol version 2).
+ */
 export type ChannelResponseFrame = Extract<Frame, { type: 'validate-response' | 'change-password-response' | 'error' }>;
 export type ChannelRequestHandler = (
   request: ChannelRequestFrame,
@@ -89,6 +93,8 @@ interface Link {
   /** Retired and no successor came in time: close as soon as idle. */
   retireExpired: boolean;
   welcomed: boolean;
+  /** The protocol version the cloud chose in welcome (0 before). */
+  version: number;
   retiring: boolean;
   inFlight: number;
   pendingCredit: number;
@@ -135,8 +141,13 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
     if (link.ws.readyState === WebSocket.OPEN) sendCorked(link.ws, encodeFrame(frame));
   }
 
+  /** Whether this connection may still be given credit (not retiring, the client not stopping, welcomed). */
+  function creditable(link: Link): boolean {
+    return !link.retiring && !stopping && link.welcomed;
+  }
+
   function grant(link: Link, credits: number): void {
-    if (link.retiring || stopping || !link.welcomed) return;
+    if (!creditable(link)) return;
     link.pendingCredit += credits;
     if (link.creditScheduled) return;
     link.creditScheduled = true;
@@ -221,6 +232,7 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
       retireTimer: undefined,
       retireExpired: false,
       welcomed: false,
+      version: 0,
       retiring: false,
       inFlight: 0,
       pendingCredit: 0,
@@ -309,6 +321,7 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
       case 'welcome': {
         if (link.welcomed) return;
         link.welcomed = true;
+        link.version = frame.version;
         link.heartbeatMs = frame.heartbeatIntervalMs;
         identity = { agentId: frame.agentId, tenantId: frame.tenantId };
         attempt = 0;
@@ -442,8 +455,14 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
       link.aborts.delete(ac);
       link.inFlight--;
     }
-    // Credit first (a no-op on a retiring link): its flush is then queued ahead of the uncork that send() queues.
-    grant(link, 1);
+    if (response.type !== 'error' && link.version >= CREDITS_IN_ANSWERS_VERSION && creditable(link)) {
+      // Version 2: the answer carries this request's credit and any not yet sent (the tick's flush then has none).
+      response.credits = link.pendingCredit + 1;
+      link.pendingCredit = 0;
+    } else {
+      // Credit first (a no-op on a retiring link): its flush is then queued ahead of the uncork that send() queues.
+      grant(link, 1);
+    }
     send(link, response);
     options.onRequestDone?.(
       request.type,

@@ -160,16 +160,20 @@ function responseFrame<T extends 'validate-response' | 'change-password-response
     if (t === undefined) return undefined;
     out.timings = t;
   }
+  if (!absent(o, 'credits')) {
+    if (!credits(o.credits)) return undefined;
+    out.credits = o.credits;
+  }
   return out as never;
 }
 
+function credits(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= 10_000;
+}
+
 function creditFrame(o: Obj): CreditFrame | undefined {
-  const credits = o.credits;
-  if (o.type !== 'credit') return undefined;
-  if (typeof credits !== 'number' || !Number.isSafeInteger(credits) || credits < 0 || credits > 10_000) {
-    return undefined;
-  }
-  return { type: 'credit', credits };
+  if (o.type !== 'credit' || !credits(o.credits)) return undefined;
+  return { type: 'credit', credits: o.credits };
 }
 
 /** Fast checks by frame type (the frames of every sign-in); parseFrame uses zod for the others. */

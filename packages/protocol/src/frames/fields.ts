@@ -43,3 +43,6 @@ export type Timings = z.infer<typeof timingsSchema>;
 
 export const shortTextSchema = z.string().max(256);
 export const messageTextSchema = z.string().max(1024);
+
+/** Credits granted at once (a `credit` frame, or an answer's `credits` in version 2). */
+export const creditsSchema = z.number().int().min(0).max(10_000);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { directoryAttributesSchema } from '../directory-attributes.ts';
 import { OUTCOMES } from '../outcome.ts';
 import {
+  creditsSchema,
   envelopeFieldSchema,
   epochMsSchema,
   requestIdSchema,
@@ -33,6 +34,8 @@ export const validateResponseFrameSchema = z.object({
   /** The domain controller that answered (host name), for the sign-in log. */
   dc: shortTextSchema.optional(),
   timings: timingsSchema.optional(),
+  /** Version 2: credit granted with the answer, as a `credit` frame would (docs/PROTOCOL.md, "Flow control"). */
+  credits: creditsSchema.optional(),
 });
 
 /** Cloud -> agent: change a password; the envelope carries username, old and new password. */
@@ -50,6 +53,7 @@ export const changePasswordResponseFrameSchema = z.object({
   outcome: z.enum(OUTCOMES),
   dc: shortTextSchema.optional(),
   timings: timingsSchema.optional(),
+  credits: creditsSchema.optional(),
 });
 
 export type ValidateRequestFrame = z.infer<typeof validateRequestFrameSchema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { epochMsSchema, messageTextSchema, shortTextSchema } from './fields.ts';
+import { creditsSchema, epochMsSchema, messageTextSchema, shortTextSchema } from './fields.ts';
 
 /** Agent -> cloud, first frame on a new connection. The agent's identity comes from its TLS client certificate. */
 export const helloFrameSchema = z.object({
@@ -32,7 +32,7 @@ export const welcomeFrameSchema = z.object({
  */
 export const creditFrameSchema = z.object({
   type: z.literal('credit'),
-  credits: z.number().int().min(0).max(10_000),
+  credits: creditsSchema,
 });
 
 /** Either side: liveness probe. The receiver answers with a pong echoing `id`. */

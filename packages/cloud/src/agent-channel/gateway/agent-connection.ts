@@ -222,6 +222,8 @@ export class AgentConnection implements AgentLink<ChannelRequest> {
           timings: frame.timings,
         };
         this.#answer(frame.requestId, answer, failed);
+        // Version 2: the credit for this answer (and others finished with it) comes with it, not in a frame of its own.
+        if (frame.credits !== undefined) session.grant(frame.credits);
         return;
       }
       case 'error':
