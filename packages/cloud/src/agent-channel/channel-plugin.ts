@@ -106,7 +106,8 @@ export function createAgentChannel(options: AgentChannelOptions = {}): AgentChan
         };
       };
       recordActivity = async (batch) => {
-        for (const update of batch) await registry.recordActivity(update);
+        for (const update of batch) if (update.changed) await registry.recordActivity(update);
+        await registry.recordSeen(batch.filter((update) => !update.changed));
       };
       const requests = new Counter({
         name: 'openpta_agent_channel_requests_total',

@@ -61,6 +61,10 @@ export class AgentConnection implements AgentLink<ChannelRequest> {
   /** Served/failed already reported to the registry (see AgentActivity deltas). */
   reportedServed = 0;
   reportedFailed = 0;
+  /** In-flight count of the previous report; -1 before the first (which carries version and host). */
+  reportedInFlight = -1;
+  /** lastSeen of the previous report: an idle connection is reported again only after its next heartbeat. */
+  reportedLastSeen = 0;
   readonly #shared: AgentConnectionShared;
   readonly #ws: WebSocket;
   #helloTimer: NodeJS.Timeout | undefined;

@@ -73,7 +73,10 @@ export interface AgentGatewayOptions {
   readonly requestTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
   readonly helloTimeoutMs?: number;
-  /** Receives the agents' counters periodically and on every disconnect (to update the agents registry). */
+  /**
+   * Receives, every activityFlushMs, the connections with something new (counters, in flight, or a later lastSeen
+   * after a heartbeat), and every disconnect (to update the agents registry).
+   */
   readonly onActivity?: (activity: readonly AgentActivity[]) => void | Promise<void>;
   readonly activityFlushMs?: number;
   /** Name of this cloud node in welcome frames and logs. */
@@ -200,20 +203,30 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
   function activityOf(c: AgentConnection, connected: boolean): AgentActivity | undefined {
     const stats = c.session?.stats();
     if (stats === undefined) return undefined;
+    const inFlight = connected ? stats.inFlight : 0;
+    const servedDelta = stats.served - c.reportedServed;
+    const failedDelta = stats.failed - c.reportedFailed;
+    const lastSeen = Math.max(stats.lastSeen, c.lastFrameAt);
+    const changed = !connected || servedDelta !== 0 || failedDelta !== 0 || inFlight !== c.reportedInFlight;
+    // An idle agent between two heartbeats: nothing to write.
+    if (!changed && lastSeen === c.reportedLastSeen) return undefined;
+    c.reportedLastSeen = lastSeen;
     const activity: AgentActivity = {
       agentId: c.identity.agentId,
       tenantId: c.identity.tenantId,
-      lastSeen: Math.max(stats.lastSeen, c.lastFrameAt),
-      inFlight: connected ? stats.inFlight : 0,
-      servedDelta: stats.served - c.reportedServed,
-      failedDelta: stats.failed - c.reportedFailed,
+      lastSeen,
+      inFlight,
+      servedDelta,
+      failedDelta,
       connected,
+      changed,
       remoteAddress: c.remoteAddress,
       agentVersion: c.agentVersion,
       hostname: c.hostname,
     };
     c.reportedServed = stats.served;
     c.reportedFailed = stats.failed;
+    c.reportedInFlight = inFlight;
     return activity;
   }
   async function flushActivity(): Promise<void> {

@@ -53,6 +53,12 @@ export interface AgentActivity {
   readonly servedDelta: number;
   readonly failedDelta: number;
   readonly connected: boolean;
+  /**
+   * False when only lastSeen moved since this connection's previous report (an idle connected agent that answered a
+   * heartbeat): the registry writes those in a few batched statements instead of one per agent. An idle connection
+   * with nothing new at all is not reported.
+   */
+  readonly changed: boolean;
   readonly remoteAddress?: string | undefined;
   readonly agentVersion?: string | undefined;
   readonly hostname?: string | undefined;

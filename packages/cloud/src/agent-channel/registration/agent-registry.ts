@@ -31,6 +31,9 @@ import type {
 } from './registry-types.ts';
 import { renewWithCertificate } from './renew-agent.ts';
 
+/** Agent ids per batched last-seen statement (bound parameters stay far below SQLite's and PostgreSQL's limits). */
+const SEEN_BATCH = 500;
+
 export type AgentRegistry = ReturnType<typeof createAgentRegistry>;
 
 /**
@@ -199,6 +202,37 @@ export function createAgentRegistry(options: AgentRegistryOptions) {
       return rows
         .filter((row) => agentView(row, time, settings.activeWindowMs).status === 'active')
         .map((row) => ({ agentId: row.id, key: importEnvelopePublicKey(JSON.parse(row.enc_public_jwk)) }));
+    },
+
+    /**
+     * Idle connected agents (nothing but lastSeen moved since their previous report): a few statements for all of
+     * them, per tenant and SEEN_BATCH ids, instead of one per agent. Each batch is written with its oldest lastSeen,
+     * so no agent looks more recently seen than it was.
+     */
+    async recordSeen(
+      updates: readonly Pick<AgentActivityUpdate, 'agentId' | 'tenantId' | 'lastSeen'>[],
+    ): Promise<void> {
+      const byTenant = new Map<string, (typeof updates)[number][]>();
+      for (const u of updates) {
+        const list = byTenant.get(u.tenantId);
+        if (list === undefined) byTenant.set(u.tenantId, [u]);
+        else list.push(u);
+      }
+      for (const [tenantId, list] of byTenant) {
+        for (let i = 0; i < list.length; i += SEEN_BATCH) {
+          const chunk = list.slice(i, i + SEEN_BATCH);
+          await db
+            .updateTable('agents')
+            .set({ connected: 1, last_seen_at: Math.min(...chunk.map((u) => u.lastSeen)) })
+            .where('tenant_id', '=', tenantId)
+            .where(
+              'id',
+              'in',
+              chunk.map((u) => u.agentId),
+            )
+            .execute();
+        }
+      }
     },
 
     /** Flushes the gateway's view of one agent (connection state and counter deltas). Revoked agents stay revoked. */
