@@ -8,14 +8,16 @@
  * after the connections: RSS (what the OS charges) and V8 heap + external (what the JS side holds).
  *
  * File descriptors: 10,000 sockets need a higher `ulimit -n`; the bench re-executes itself under `sh -c ulimit`.
- * `node bench/agents-idle.bench.ts [connections] [--tuned]` (default 10000). `--tuned` runs the cloud (and the bare
- * TLS baseline) with the process-level memory settings of docs/PERFORMANCE.md (d): glibc malloc tunables that put
- * Node's 64 KiB per-socket TLS read buffer in its own mapping, and a 2 MiB V8 semi-space.
+ * `node bench/agents-idle.bench.ts [connections] [--memory-profile agents|node]` (default 10000, both profiles one
+ * after the other). The profile is the one `openpta serve` applies (packages/cloud/src/memory-profile.ts): `agents`,
+ * its default, runs the cloud (and the bare TLS baseline) with glibc malloc tunables that put Node's 64 KiB per-socket
+ * TLS read buffer in its own mapping and a smaller V8 young generation; `node` keeps Node's and glibc's defaults.
  */
 import { fork, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { loadAgentIdentity, registerAgent } from '../packages/agent/src/index.ts';
 import {
   agentIdentityPlugin,
@@ -23,30 +25,47 @@ import {
   createLogger,
   getAgentRegistry,
   loadCloudConfig,
+  MEMORY_PROFILE_SETTINGS,
+  type MemoryProfile,
+  parseMemoryProfile,
   startCloud,
 } from '../packages/cloud/src/index.ts';
 
-const tuned = process.argv.includes('--tuned');
-/** Only settings a deployment can make at process start (they cannot be changed from inside a running process). */
-const TUNED_ENV = { MALLOC_MMAP_THRESHOLD_: '32768', MALLOC_TRIM_THRESHOLD_: '65536', MALLOC_TOP_PAD_: '0' };
-const TUNED_NODE_FLAGS = ['--max-semi-space-size=2'];
+const { values: flags, positionals } = parseArgs({
+  options: { 'memory-profile': { type: 'string' } },
+  allowPositionals: true,
+});
 
 if (process.env.OPENPTA_BENCH_REEXEC !== '1') {
-  const r = spawnSync(
-    'sh',
-    [
-      '-c',
-      'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" --expose-gc "$@"',
-      process.execPath,
-      ...(tuned ? TUNED_NODE_FLAGS : []),
-      ...process.argv.slice(1),
-    ],
-    { stdio: 'inherit', env: { ...process.env, ...(tuned ? TUNED_ENV : {}), OPENPTA_BENCH_REEXEC: '1' } },
-  );
-  process.exit(r.status ?? 1);
+  // Each profile in a fresh process: glibc and V8 take these settings only at process start.
+  const profiles: MemoryProfile[] = flags['memory-profile']
+    ? [parseMemoryProfile(flags['memory-profile'])]
+    : ['agents', 'node'];
+  let status = 0;
+  for (const profile of profiles) {
+    const settings = MEMORY_PROFILE_SETTINGS[profile];
+    const r = spawnSync(
+      'sh',
+      [
+        '-c',
+        'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" --expose-gc "$@"',
+        process.execPath,
+        ...settings.nodeFlags,
+        process.argv[1]!,
+        ...positionals,
+        '--memory-profile',
+        profile,
+      ],
+      { stdio: 'inherit', env: { ...process.env, ...settings.env, OPENPTA_BENCH_REEXEC: '1' } },
+    );
+    status ||= r.status ?? 1;
+  }
+  process.exit(status);
 }
 
-const total = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 10_000);
+const profile = parseMemoryProfile(flags['memory-profile']);
+const settings = MEMORY_PROFILE_SETTINGS[profile];
+const total = Number(positionals[0] ?? 10_000);
 const CHILDREN = 4;
 const TARGET_BYTES = 50 * 1024;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -128,12 +147,12 @@ try {
   const rss = (after.rss - before.rss) / connected;
   const js = (after.heapUsed + after.external - before.heapUsed - before.external) / connected;
   console.log(
-    `memory settings: ${
-      tuned
-        ? `${Object.entries(TUNED_ENV)
+    `memory profile ${profile} (as openpta serve --memory-profile ${profile}): ${
+      profile === 'node'
+        ? 'Node and glibc defaults'
+        : `${Object.entries(settings.env)
             .map(([k, v]) => `${k}=${v}`)
-            .join(' ')} ${TUNED_NODE_FLAGS.join(' ')}`
-        : 'Node and glibc defaults'
+            .join(' ')} ${settings.nodeFlags.join(' ')}`
     }`,
   );
   console.log(
@@ -151,7 +170,7 @@ try {
     process.execPath,
     [
       '--expose-gc',
-      ...(tuned ? TUNED_NODE_FLAGS : []),
+      ...settings.nodeFlags,
       join(import.meta.dirname, 'agents-idle-tls-floor.ts'),
       String(Math.min(connected, 5000)),
     ],

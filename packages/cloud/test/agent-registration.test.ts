@@ -18,6 +18,8 @@ import {
   renewAgent,
   statePath,
 } from '../../agent/src/identity/index.ts';
+import { verifyAgentCsr } from '../src/agent-channel/pki/index.ts';
+import { x509 } from '../src/agent-channel/pki/x509-setup.ts';
 import { agentIdentityPlugin, getAgentRegistry } from '../src/agent-channel/registration/index.ts';
 import { ensureDevCertificates } from '../src/tls/index.ts';
 import { startTestCloud, type TestCloud } from './helpers/cloud-fixture.ts';
@@ -111,6 +113,7 @@ describe('registration', () => {
     assert.match(cert.subject, new RegExp(`CN=${state.agentId}`));
     assert.match(cert.subject, new RegExp(`OU=${tenant.id}`));
     assert.deepEqual(cert.keyUsage, ['1.3.6.1.5.5.7.3.2'], 'clientAuth only');
+    assert.equal(cert.publicKey.asymmetricKeyType, 'ed25519', 'new agents get Ed25519 TLS keys');
     // X.509 times have one-second precision.
     assert.equal(cert.validToDate.getTime(), Math.floor((clock + VALIDITY) / 1000) * 1000, 'validity as configured');
     assert.ok(Math.abs(state.renewAfter - (clock + (2 / 3) * VALIDITY)) < 1000, 'renew at 2/3 of the validity');
@@ -370,6 +373,40 @@ describe('renewal and revocation', () => {
       const result = await registry.authenticateAgentCertificate(presented as never);
       assert.equal(result.ok ? 'ok' : result.code, code);
     }
+  });
+
+  test('CSR keys: Ed25519 and (agents registered before) EC P-256 are accepted; other keys and forged signatures are not', async () => {
+    const csrFor = async (
+      algorithm: EcKeyGenParams | RsaHashedKeyGenParams | { name: 'Ed25519' },
+      sign = algorithm,
+    ) => {
+      const keys = (await crypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
+      return x509.Pkcs10CertificateRequestGenerator.create({
+        name: 'CN=host',
+        keys,
+        signingAlgorithm: { ...sign, hash: 'SHA-256' },
+      });
+    };
+    for (const alg of [{ name: 'Ed25519' } as const, { name: 'ECDSA', namedCurve: 'P-256' }]) {
+      const csr = await csrFor(alg);
+      assert.equal((await verifyAgentCsr(csr.toString('pem'))).publicKey.algorithm.name, alg.name);
+    }
+    for (const alg of [
+      { name: 'ECDSA', namedCurve: 'P-384' },
+      { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    ]) {
+      await assert.rejects(verifyAgentCsr((await csrFor(alg)).toString('pem')), /the key must be Ed25519 or EC P-256/);
+    }
+    // An Ed25519 CSR whose signature was made by another key: no proof of possession.
+    const good = await csrFor({ name: 'Ed25519' });
+    const other = await csrFor({ name: 'Ed25519' });
+    const forged = Buffer.from(good.rawData);
+    const sig = Buffer.from(other.signature);
+    forged.set(sig, forged.length - sig.length);
+    await assert.rejects(
+      verifyAgentCsr(x509.PemConverter.encode(forged, 'CERTIFICATE REQUEST')),
+      /the signature does not verify/,
+    );
   });
 
   test('no private key, token secret or CSR reaches the logs', () => {

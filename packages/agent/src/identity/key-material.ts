@@ -4,7 +4,12 @@ import { createPrivateKey, type KeyObject, webcrypto } from 'node:crypto';
 import { generateEnvelopeKeyPair } from '@openpta/protocol';
 import * as x509 from '@peculiar/x509';
 
-const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+/**
+ * Ed25519 for the TLS client key: the cloud keeps every connected agent's parsed certificate for the connection's
+ * life, and an Ed25519 one costs it about 2 KiB less per agent than EC P-256 (docs/PERFORMANCE.md (d)); signatures
+ * are also cheaper to check. Agents registered with P-256 keep it until their next renewal; the cloud accepts both.
+ */
+const ALGORITHM = { name: 'Ed25519' } as const;
 
 export interface NewKeyMaterial {
   /** TLS client key, PKCS#8 PEM (node:tls wants PKCS#8). */

@@ -17,8 +17,9 @@ export interface IssuedAgentCertificate {
 }
 
 /**
- * Checks a PKCS#10 request (RFC 2986): PEM, EC P-256 key, signed by that key (proof of possession). Everything else
- * in it (subject, extensions) is ignored: the cloud decides the certificate's contents.
+ * Checks a PKCS#10 request (RFC 2986): PEM, an Ed25519 key (what agents create) or an EC P-256 key (what agents
+ * registered before created, until they renew), signed by that key (proof of possession). Everything else in it
+ * (subject, extensions) is ignored: the cloud decides the certificate's contents.
  */
 export async function verifyAgentCsr(csrPem: string): Promise<x509.Pkcs10CertificateRequest> {
   let csr: x509.Pkcs10CertificateRequest;
@@ -28,8 +29,8 @@ export async function verifyAgentCsr(csrPem: string): Promise<x509.Pkcs10Certifi
     throw new AgentIdentityError('CSR_INVALID', 'not a PEM PKCS#10 request');
   }
   const algorithm = csr.publicKey.algorithm as EcKeyAlgorithm;
-  if (algorithm.name !== 'ECDSA' || algorithm.namedCurve !== 'P-256') {
-    throw new AgentIdentityError('CSR_INVALID', 'the key must be EC P-256');
+  if (algorithm.name !== 'Ed25519' && (algorithm.name !== 'ECDSA' || algorithm.namedCurve !== 'P-256')) {
+    throw new AgentIdentityError('CSR_INVALID', 'the key must be Ed25519 or EC P-256');
   }
   let valid = false;
   try {
