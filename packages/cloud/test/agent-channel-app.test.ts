@@ -77,6 +77,18 @@ describe('agent channel in the cloud app', () => {
     assert.equal(view?.inFlight, 0);
   });
 
+  test('the demo agent runs with the service account: its change tracking polls the directory', async () => {
+    const polls = async (result: string) => {
+      const data = await stack.agent.validator.metrics
+        .getSingleMetric('openpta_agent_change_tracking_polls_total')
+        ?.get();
+      return data?.values.find((v) => v.labels.result === result)?.value ?? 0;
+    };
+    // The first poll comes changePollMs (5 s) after the agent's first sign-in (the tests above signed in).
+    await until(async () => (await polls('ok')) > 0, 'a change-tracking poll');
+    assert.equal(await polls('failed'), 0);
+  });
+
   test('routing groups from tenant settings: an agent restricted to another domain is not used', async () => {
     const tenants = stack.cloud.ctx.services.tenants;
     await tenants.updateSettings(stack.tenant.name, {

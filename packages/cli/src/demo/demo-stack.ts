@@ -84,6 +84,12 @@ export interface DemoStack {
 
 export const DEMO_TENANT = 'demo';
 export const DEMO_DOMAIN = 'corp.example.test';
+/**
+ * The trial directory's service account (demo-users.yaml). The demo agent runs as docs/AGENT.md recommends for a
+ * deployment, with a service account: it tracks directory changes, so a repeat sign-in costs the directory one bind.
+ */
+const DEMO_SERVICE_ACCOUNT = { bindDn: 'svc-openpta@corp.example.test', password: 'Service-Pass-1-Long' };
+const DEMO_SERVICE_PASSWORD_ENV = 'OPENPTA_DEMO_SERVICE_PASSWORD';
 
 export async function startDemoStack(options: DemoOptions): Promise<DemoStack> {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
@@ -172,6 +178,9 @@ export async function startDemoStack(options: DemoOptions): Promise<DemoStack> {
         dcs: [{ url: target.ldapsUrl, serverName: target.servername }],
         baseDn: target.baseDn,
         tls: { mode: 'ldaps', caFile: directoryCa },
+        ...(directory === undefined
+          ? {}
+          : { serviceAccount: { bindDn: DEMO_SERVICE_ACCOUNT.bindDn, passwordEnv: DEMO_SERVICE_PASSWORD_ENV } }),
         ...options.agentDirectoryOverrides,
       },
       cloud: { proxy: false, maxInFlight: options.agentMaxInFlight ?? 64 },
@@ -182,6 +191,7 @@ export async function startDemoStack(options: DemoOptions): Promise<DemoStack> {
       config: agentConfig,
       identity: loadRunIdentity(stateDir),
       logger: logger.child({ service: 'agent' }),
+      env: { [DEMO_SERVICE_PASSWORD_ENV]: DEMO_SERVICE_ACCOUNT.password },
     });
     closers.push(() => agent.stop());
 
