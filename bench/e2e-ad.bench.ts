@@ -22,7 +22,7 @@ import { adTestbed } from '../scripts/testbed/index.ts';
 import { sambaCpuUs } from './dc-cpu.ts';
 import { startBenchCloud } from './e2e-stack.ts';
 import { best, closedLoop, formatLoad, type LoadResult, percentile } from './e2e-support.ts';
-import { pinDcToOwnCore } from './pin-cores.ts';
+import { pinDcToOwnCore, prioritiseDc } from './pin-cores.ts';
 
 const seconds = Number(process.argv[2] ?? 2);
 const rounds = Number(process.argv[3] ?? 3);
@@ -48,6 +48,8 @@ const agent = await cloud.startAgentProcess({
 // OPENPTA_BENCH_DC_OWN_CORE=1: the DC on a core of its own, as deployed (bench/pin-cores.ts).
 const dcOwnCore = process.env.OPENPTA_BENCH_DC_OWN_CORE === '1';
 if (dcOwnCore) console.log(pinDcToOwnCore());
+// OPENPTA_BENCH_DC_PRIORITY=1: shared cores, but the DC's work first (bench/pin-cores.ts).
+if (process.env.OPENPTA_BENCH_DC_PRIORITY === '1') console.log(prioritiseDc());
 
 async function rawBinds(concurrency: number): Promise<LoadResult> {
   const clients = await Promise.all(
