@@ -6,8 +6,8 @@
  *
  * Why (docs/PERFORMANCE.md (d)): an idle agent holds one mutual-TLS connection, and with the defaults Node's TLS
  * read buffer (64 KiB per socket) lands in the main heap on pages that earlier handshakes dirtied, and the young
- * generation grows during a reconnect storm and stays resident: about 71 KiB per agent connection. With the `agents`
- * profile it is about 50 KiB, for a few per cent more CPU per sign-in (measured in PERFORMANCE.md).
+ * generation grows during a reconnect storm and stays resident: 63-67 KiB per agent connection. With the `agents`
+ * profile it is 48-49 KiB, for about 6-8 % more CPU per full sign-in (measured in PERFORMANCE.md (c) and (d)).
  */
 
 export const MEMORY_PROFILES = ['agents', 'node'] as const;
