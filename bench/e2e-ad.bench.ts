@@ -76,17 +76,21 @@ async function rawBinds(concurrency: number): Promise<LoadResult> {
  */
 const phases: Record<string, { channel: number[]; decrypt: number[]; directory: number[] }> = {};
 
+/** One validation through the whole stack: the cloud's verifier -> channel -> agent -> DC. */
+const signIn = (correlationId: string) =>
+  cloud.verifier.verifyPassword({
+    tenantId: cloud.tenantId,
+    username: user.upn,
+    password: user.password,
+    correlationId,
+  });
+
 const e2e = (concurrency: number) => {
   const k = `e2e c=${concurrency}`;
   const p = phases[k] ?? { channel: [], decrypt: [], directory: [] };
   phases[k] = p;
   return closedLoop(concurrency, seconds, async () => {
-    const r = await cloud.verifier.verifyPassword({
-      tenantId: cloud.tenantId,
-      username: user.upn,
-      password: user.password,
-      correlationId: 'bench',
-    });
+    const r = await signIn('bench');
     const t = r.timings;
     if (t?.queueMs !== undefined && t.agentMs !== undefined && t.directoryMs !== undefined) {
       p.channel.push(t.queueMs);
@@ -103,16 +107,7 @@ try {
   // Four at a time: the agent uses its attribute cache only with two or more sign-ins in flight (cacheFromConcurrency).
   const warmUntil = Date.now() + 15_000;
   while ((await agent.trackedHits()) === 0 && Date.now() < warmUntil) {
-    await Promise.all(
-      Array.from({ length: 4 }, () =>
-        cloud.verifier.verifyPassword({
-          tenantId: cloud.tenantId,
-          username: user.upn,
-          password: user.password,
-          correlationId: 'bench-warm-up',
-        }),
-      ),
-    );
+    await Promise.all(Array.from({ length: 4 }, () => signIn('bench-warm-up')));
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   console.log(

@@ -14,8 +14,13 @@ import {
   registerAgent,
   startAgentRuntime,
 } from '../packages/agent/src/index.ts';
-import { DEMO_USERS_FILE, startTrialDirectory, type TrialDirectory } from '../packages/trial-directory/src/index.ts';
-import { type BenchDirectory, TRIAL_SERVICE_ACCOUNT } from './e2e-stack.ts';
+import {
+  DEMO_SERVICE_ACCOUNT,
+  DEMO_USERS_FILE,
+  startTrialDirectory,
+  type TrialDirectory,
+} from '../packages/trial-directory/src/index.ts';
+import type { BenchDirectory } from './e2e-stack.ts';
 import { closedLoop } from './e2e-support.ts';
 
 let runtime: AgentRuntime | undefined;
@@ -59,7 +64,7 @@ async function handle(m: { cmd: string } & Record<string, unknown>): Promise<unk
         baseDn: trial.baseDn,
         username: 'alice@corp.example.test',
         password: 'Alice-Pass-1',
-        serviceAccount: TRIAL_SERVICE_ACCOUNT,
+        serviceAccount: DEMO_SERVICE_ACCOUNT,
       };
     } else {
       target = m.directory as BenchDirectory;

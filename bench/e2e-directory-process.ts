@@ -1,7 +1,7 @@
 /** Child process of the e2e benchmarks: the trial directory on its own, so directory, agent and cloud use separate processes. */
 import { pino } from 'pino';
-import { DEMO_USERS_FILE, startTrialDirectory } from '../packages/trial-directory/src/index.ts';
-import { type BenchDirectory, TRIAL_SERVICE_ACCOUNT } from './e2e-stack.ts';
+import { DEMO_SERVICE_ACCOUNT, DEMO_USERS_FILE, startTrialDirectory } from '../packages/trial-directory/src/index.ts';
+import type { BenchDirectory } from './e2e-stack.ts';
 
 const directory = await startTrialDirectory({ usersFile: DEMO_USERS_FILE, logger: pino({ level: 'error' }) });
 process.send?.({
@@ -11,7 +11,7 @@ process.send?.({
   baseDn: directory.baseDn,
   username: 'alice@corp.example.test',
   password: 'Alice-Pass-1',
-  serviceAccount: TRIAL_SERVICE_ACCOUNT,
+  serviceAccount: DEMO_SERVICE_ACCOUNT,
 } satisfies BenchDirectory);
 process.on('message', (m: { cmd?: string; latencyMs?: number }) => {
   if (m.cmd === 'cpu') process.send?.({ cpu: process.cpuUsage() });

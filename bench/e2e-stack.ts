@@ -34,9 +34,6 @@ export interface BenchDirectory {
   readonly serviceAccount?: { readonly bindDn: string; readonly password: string };
 }
 
-/** The service account of the trial directory's demo users (packages/trial-directory/demo-users.yaml). */
-export const TRIAL_SERVICE_ACCOUNT = { bindDn: 'svc-openpta@corp.example.test', password: 'Service-Pass-1-Long' };
-
 export interface AgentProcess {
   directLoad(concurrency: number, seconds: number): Promise<LoadResult>;
   /** Repeat sign-ins the agent served from its change-tracked attribute cache so far (metric result=hit_tracked). */

@@ -1,6 +1,6 @@
 /** Public surface of @openpta/trial-directory. */
 
-export { DEMO_USERS_FILE } from './demo.ts';
+export { DEMO_SERVICE_ACCOUNT, DEMO_USERS_FILE } from './demo.ts';
 export { BIND_DATA, bindFailureMessage } from './directory/ad-messages.ts';
 export { bytesToGuid, guidToBytes } from './directory/guid.ts';
 export { loadUsersFile, parseUsers } from './directory/load-users.ts';

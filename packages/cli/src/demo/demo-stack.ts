@@ -30,7 +30,12 @@ import {
   startCloud,
   type Tenant,
 } from '@openpta/cloud';
-import { DEMO_USERS_FILE, startTrialDirectory, type TrialDirectory } from '@openpta/trial-directory';
+import {
+  DEMO_SERVICE_ACCOUNT,
+  DEMO_USERS_FILE,
+  startTrialDirectory,
+  type TrialDirectory,
+} from '@openpta/trial-directory';
 import { type DemoRelyingParty, startDemoRelyingParty } from './relying-party.ts';
 
 export interface DemoOptions {
@@ -85,10 +90,9 @@ export interface DemoStack {
 export const DEMO_TENANT = 'demo';
 export const DEMO_DOMAIN = 'corp.example.test';
 /**
- * The trial directory's service account (demo-users.yaml). The demo agent runs as docs/AGENT.md recommends for a
- * deployment, with a service account: it tracks directory changes, so a repeat sign-in costs the directory one bind.
+ * The demo agent runs as docs/AGENT.md recommends for a deployment, with a service account (the trial directory's
+ * DEMO_SERVICE_ACCOUNT): it tracks directory changes, so a repeat sign-in costs the directory one bind.
  */
-const DEMO_SERVICE_ACCOUNT = { bindDn: 'svc-openpta@corp.example.test', password: 'Service-Pass-1-Long' };
 const DEMO_SERVICE_PASSWORD_ENV = 'OPENPTA_DEMO_SERVICE_PASSWORD';
 
 export async function startDemoStack(options: DemoOptions): Promise<DemoStack> {
