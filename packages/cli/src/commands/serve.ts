@@ -4,6 +4,7 @@ import {
   parseMemoryProfile,
   planMemoryProfile,
 } from '@openpta/cloud/memory-profile';
+import { DEFAULT_FRAME_BATCHING } from '@openpta/protocol';
 import type { Command } from 'commander';
 
 /**
@@ -62,7 +63,12 @@ export function registerServe(program: Command): void {
         },
       });
       // Passwords are checked by the tenant's agents over the agent channel (sealed envelopes, per-tenant queue).
-      const channel = createAgentChannel();
+      const channel = createAgentChannel({
+        batching: {
+          windowMs: config.agents.batchWindowMs ?? DEFAULT_FRAME_BATCHING.windowMs,
+          fromInFlight: config.agents.batchFromInFlight ?? DEFAULT_FRAME_BATCHING.fromInFlight,
+        },
+      });
       const cloud = await startCloud(config, {
         credentialVerifier: channel.verifier,
         plugins: [agentIdentityPlugin(), channel.plugin],
