@@ -21,7 +21,7 @@ import {
   type TrialDirectory,
 } from '../packages/trial-directory/src/index.ts';
 import type { BenchDirectory } from './e2e-stack.ts';
-import { benchFrameBatching, closedLoop } from './e2e-support.ts';
+import { closedLoop } from './e2e-support.ts';
 
 let runtime: AgentRuntime | undefined;
 let trial: TrialDirectory | undefined;
@@ -82,7 +82,7 @@ async function handle(m: { cmd: string } & Record<string, unknown>): Promise<unk
           ? { serviceAccount: { bindDn: target.serviceAccount.bindDn, passwordEnv: 'BENCH_SERVICE_PASSWORD' } }
           : {}),
       },
-      cloud: { proxy: false, maxInFlight: m.maxInFlight as number, batching: benchFrameBatching() },
+      cloud: { proxy: false, maxInFlight: m.maxInFlight as number },
       health: { port: false },
       log: { level: 'warn' },
     });

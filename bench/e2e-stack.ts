@@ -17,7 +17,7 @@ import {
   type RunningCloud,
   startCloud,
 } from '../packages/cloud/src/index.ts';
-import { benchFrameBatching, type LoadResult } from './e2e-support.ts';
+import type { LoadResult } from './e2e-support.ts';
 
 export interface BenchDirectory {
   readonly ldapsUrl: string;
@@ -98,10 +98,7 @@ export interface BenchCloudOptions {
 }
 
 export async function startBenchCloud(dataDir: string, options: BenchCloudOptions = {}): Promise<BenchCloud> {
-  const channel = createAgentChannel({
-    requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
-    batching: benchFrameBatching(),
-  });
+  const channel = createAgentChannel({ requestTimeoutMs: options.requestTimeoutMs ?? 15_000 });
   const config = loadCloudConfig({
     flags: { dataDir: join(dataDir, 'cloud'), host: '127.0.0.1', port: '0', logLevel: 'warn' },
     env: {},

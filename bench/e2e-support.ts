@@ -1,5 +1,4 @@
 /** Shared by the bench/e2e-*.bench.ts files: closed-loop load at a fixed concurrency, percentiles, formatting. */
-import { DEFAULT_FRAME_BATCHING, type FrameBatching } from '@openpta/protocol';
 export interface LoadResult {
   readonly ops: number;
   readonly errors: number;
@@ -60,13 +59,4 @@ export function formatLoad(name: string, r: LoadResult): string {
 /** Best of several rounds (rounds interleave variants so background load hits them alike). */
 export function best(results: readonly LoadResult[]): LoadResult {
   return [...results].sort((a, b) => b.perSecond - a.perSecond)[0]!;
-}
-
-/**
- * OPENPTA_BENCH_BATCH_WINDOW_MS sets frame batching at both ends (the bench cloud in e2e-stack.ts, the agent in
- * e2e-agent-process.ts), e.g. 0 to measure without it; unset = the product's default (DEFAULT_FRAME_BATCHING).
- */
-export function benchFrameBatching(): FrameBatching {
-  const windowMs = process.env.OPENPTA_BENCH_BATCH_WINDOW_MS;
-  return windowMs === undefined ? DEFAULT_FRAME_BATCHING : { ...DEFAULT_FRAME_BATCHING, windowMs: Number(windowMs) };
 }

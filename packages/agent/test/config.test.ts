@@ -151,15 +151,3 @@ test('the schema can be extended for agent run', async () => {
   );
   assert.equal(c.cloud.url, 'https://cloud.example.test');
 });
-
-test('agent run: frame batching defaults to the protocol default; out-of-range values are named', async () => {
-  const { agentRunConfigSchema } = await import('../src/index.ts');
-  const { DEFAULT_FRAME_BATCHING } = await import('@openpta/protocol');
-  assert.deepEqual(agentRunConfigSchema.parse(minimal).cloud.batching, DEFAULT_FRAME_BATCHING);
-  const off = agentRunConfigSchema.parse({ ...minimal, cloud: { batching: { windowMs: 0 } } });
-  assert.deepEqual(off.cloud.batching, { windowMs: 0, fromInFlight: DEFAULT_FRAME_BATCHING.fromInFlight });
-  const bad = agentRunConfigSchema.safeParse({ ...minimal, cloud: { batching: { windowMs: 50, fromInFlight: 0 } } });
-  assert.equal(bad.success, false);
-  const paths = bad.error!.issues.map((i) => i.path.join('.')).sort();
-  assert.deepEqual(paths, ['cloud.batching.fromInFlight', 'cloud.batching.windowMs']);
-});

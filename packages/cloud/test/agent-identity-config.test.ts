@@ -29,11 +29,6 @@ test('agents.* from the config file, overridden by OPENPTA_AGENTS_*; unset ones 
   assert.equal(fromEnv.agents.certificateValidityMs, 3 * HOUR, 'environment beats the file');
   assert.equal(fromEnv.agents.renewAtFraction, 0.5, 'the block merges field by field');
   assert.deepEqual(loadCloudConfig({ env: {}, cwd: dir }).agents, {});
-  const batching = loadCloudConfig({
-    env: { OPENPTA_AGENTS_BATCH_WINDOW_MS: '0', OPENPTA_AGENTS_BATCH_FROM_IN_FLIGHT: '8' },
-    cwd: dir,
-  });
-  assert.deepEqual(batching.agents, { batchWindowMs: 0, batchFromInFlight: 8 }, 'frame batching off, threshold 8');
 });
 
 test('bad agent settings stop the start with the field and where to set it', () => {
@@ -57,9 +52,6 @@ test('bad agent settings stop the start with the field and where to set it', () 
   });
   assert.equal(order?.field, 'agents.tokenTtlMs');
   assert.match(order!.message, /maxTokenTtlMs/);
-  const [window] = issues({ OPENPTA_AGENTS_BATCH_WINDOW_MS: '50' });
-  assert.equal(window?.field, 'agents.batchWindowMs');
-  assert.match(window!.message, /0 \(off\) to 20.*OPENPTA_AGENTS_BATCH_WINDOW_MS/);
 });
 
 test('the configured validity, renewal point and token lifetime apply to a real registration', async (t) => {

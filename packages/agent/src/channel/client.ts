@@ -10,15 +10,12 @@
 import { hostname as osHostname } from 'node:os';
 import tls from 'node:tls';
 import {
-  batchHoldMs,
   type ChangePasswordRequestFrame,
   CLOSE_CODES,
   type CloudFrame,
   CREDITS_IN_ANSWERS_VERSION,
-  DEFAULT_FRAME_BATCHING,
   encodeFrame,
   type Frame,
-  type FrameBatching,
   MAX_FRAME_BYTES,
   parseFrame,
   SUPPORTED_PROTOCOL_VERSIONS,
@@ -59,8 +56,6 @@ export interface ChannelClientOptions {
   readonly logger: Logger;
   /** Requests the agent works on at once (its credit window). */
   readonly maxInFlight?: number;
-  /** Answers wait briefly for each other under load (@openpta/protocol frame-batching.ts); default 2 ms from 4. */
-  readonly batching?: FrameBatching;
   readonly agentVersion?: string;
   readonly hostname?: string;
   readonly capabilities?: readonly string[];
@@ -113,7 +108,6 @@ interface Link {
 export function createChannelClient(options: ChannelClientOptions): ChannelClient {
   const logger = options.logger.child({ component: 'channel' });
   const maxInFlight = options.maxInFlight ?? 32;
-  const batching = options.batching ?? DEFAULT_FRAME_BATCHING;
   const connectTimeoutMs = options.connectTimeoutMs ?? 15_000;
   const backoff = {
     baseMs: options.backoff?.baseMs ?? 1000,
@@ -143,8 +137,8 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
     return n;
   }
 
-  function send(link: Link, frame: Frame, holdMs = 0): void {
-    if (link.ws.readyState === WebSocket.OPEN) sendCorked(link.ws, encodeFrame(frame), holdMs);
+  function send(link: Link, frame: Frame): void {
+    if (link.ws.readyState === WebSocket.OPEN) sendCorked(link.ws, encodeFrame(frame));
   }
 
   /** Whether this connection may still be given credit (not retiring, the client not stopping, welcomed). */
@@ -469,9 +463,7 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
       // Credit first (a no-op on a retiring link): its flush is then queued ahead of the uncork that send() queues.
       grant(link, 1);
     }
-    // Under load the answer may wait a moment for others (one TLS record and one cloud wake-up for several); the last
-    // answer of a busy spell leaves at once and takes the waiting ones with it.
-    send(link, response, batchHoldMs(batching, link.inFlight));
+    send(link, response);
     options.onRequestDone?.(
       request.type,
       response.type === 'error' ? response.code : response.outcome,

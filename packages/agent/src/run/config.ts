@@ -3,7 +3,6 @@
  * sections. Defaults are the secure and usual choice; every one is documented here.
  */
 import { readFileSync } from 'node:fs';
-import { DEFAULT_FRAME_BATCHING } from '@openpta/protocol';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseAgentConfig } from '../config/load.ts';
@@ -23,16 +22,6 @@ export const cloudSectionSchema = z.strictObject({
   /** Requests this agent works on at once (credits granted to the cloud). */
   maxInFlight: z.int().min(1).max(1024).default(64),
   connectTimeoutMs: z.int().min(1000).max(120_000).default(15_000),
-  /**
-   * Under load, an answer waits up to `windowMs` for others to leave in the same TLS record, while at least
-   * `fromInFlight` other requests are in flight (docs/AGENT.md; windowMs 0 = off).
-   */
-  batching: z
-    .strictObject({
-      windowMs: z.int().min(0).max(20).default(DEFAULT_FRAME_BATCHING.windowMs),
-      fromInFlight: z.int().min(1).max(1024).default(DEFAULT_FRAME_BATCHING.fromInFlight),
-    })
-    .prefault({}),
   /** Reconnect backoff: full jitter, base doubling up to max. */
   backoff: z
     .strictObject({

@@ -91,7 +91,6 @@ export async function startAgentRuntime(options: StartAgentOptions): Promise<Age
     }),
     logger,
     maxInFlight: config.cloud.maxInFlight,
-    batching: config.cloud.batching,
     connectTimeoutMs: config.cloud.connectTimeoutMs,
     backoff: config.cloud.backoff,
     agentVersion: options.agentVersion ?? '0.1.0',

@@ -4,7 +4,6 @@ import {
   parseMemoryProfile,
   planMemoryProfile,
 } from '@openpta/cloud/memory-profile';
-import { DEFAULT_FRAME_BATCHING } from '@openpta/protocol';
 import type { Command } from 'commander';
 
 /**
@@ -63,12 +62,7 @@ export function registerServe(program: Command): void {
         },
       });
       // Passwords are checked by the tenant's agents over the agent channel (sealed envelopes, per-tenant queue).
-      const channel = createAgentChannel({
-        batching: {
-          windowMs: config.agents.batchWindowMs ?? DEFAULT_FRAME_BATCHING.windowMs,
-          fromInFlight: config.agents.batchFromInFlight ?? DEFAULT_FRAME_BATCHING.fromInFlight,
-        },
-      });
+      const channel = createAgentChannel();
       const cloud = await startCloud(config, {
         credentialVerifier: channel.verifier,
         plugins: [agentIdentityPlugin(), channel.plugin],

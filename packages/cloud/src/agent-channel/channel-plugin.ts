@@ -10,7 +10,6 @@
  */
 import type { Server as HttpServer } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { FrameBatching } from '@openpta/protocol';
 import { Counter, Gauge } from 'prom-client';
 import { recordAudit } from '../admin/audit.ts';
 import type { CloudPlugin } from '../context.ts';
@@ -31,8 +30,6 @@ export interface AgentChannelOptions {
   /** Overall timeout per request; default 15 s (DEFAULT_DISPATCH_TIMEOUT_MS). */
   readonly requestTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
-  /** Requests to a busy agent wait briefly for each other (config `agents.batching`); default 2 ms from 4 in flight. */
-  readonly batching?: FrameBatching;
   /** Sent with the reconnect hint at shutdown: where agents should go (another node); default their own URL. */
   readonly drainReconnectUrl?: string;
   /** How long shutdown waits for requests already taken by agents. */
@@ -77,7 +74,6 @@ export function createAgentChannel(options: AgentChannelOptions = {}): AgentChan
     logger: late.logger,
     ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
     ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
-    ...(options.batching === undefined ? {} : { batching: options.batching }),
     onActivity: (batch) => recordActivity?.(batch),
     ...(options.activityFlushMs === undefined ? {} : { activityFlushMs: options.activityFlushMs }),
     onRejectedAnswer: (reason) => onRejected?.(reason),

@@ -51,8 +51,6 @@ export const ENV_VARS = {
   'agents.tokenTtlMs': 'OPENPTA_AGENTS_TOKEN_TTL_MS',
   'agents.maxTokenTtlMs': 'OPENPTA_AGENTS_MAX_TOKEN_TTL_MS',
   'agents.activeWindowMs': 'OPENPTA_AGENTS_ACTIVE_WINDOW_MS',
-  'agents.batchWindowMs': 'OPENPTA_AGENTS_BATCH_WINDOW_MS',
-  'agents.batchFromInFlight': 'OPENPTA_AGENTS_BATCH_FROM_IN_FLIGHT',
   'signInLog.retentionDays': 'OPENPTA_SIGN_IN_LOG_RETENTION_DAYS',
   'signInLog.purgeIntervalSeconds': 'OPENPTA_SIGN_IN_LOG_PURGE_INTERVAL_SECONDS',
   'lockout.store': 'OPENPTA_LOCKOUT_STORE',

@@ -65,8 +65,6 @@ export function loadCloudConfig({
       tokenTtlMs: env[ENV_VARS['agents.tokenTtlMs']],
       maxTokenTtlMs: env[ENV_VARS['agents.maxTokenTtlMs']],
       activeWindowMs: env[ENV_VARS['agents.activeWindowMs']],
-      batchWindowMs: env[ENV_VARS['agents.batchWindowMs']],
-      batchFromInFlight: env[ENV_VARS['agents.batchFromInFlight']],
     },
     signInLog: {
       retentionDays: env[ENV_VARS['signInLog.retentionDays']],

@@ -71,10 +71,6 @@ const agentsSchema = z
       .max(7 * DAY_MS)
       .optional(),
     activeWindowMs: z.coerce.number().int().min(10_000).max(3_600_000).optional(),
-    /** Frame batching to busy agents (@openpta/protocol frame-batching.ts): longest wait, 0 = off. */
-    batchWindowMs: z.coerce.number().int().min(0, 'must be 0 (off) to 20').max(20, 'must be 0 (off) to 20').optional(),
-    /** Batch only while the agent connection has at least this many requests in flight. */
-    batchFromInFlight: z.coerce.number().int().min(1).max(1024).optional(),
   })
   .strict()
   .default({});

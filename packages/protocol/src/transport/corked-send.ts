@@ -4,10 +4,6 @@
  * many answers (agent) or requests (cloud) complete in the same turn; sending each on its own costs a TLS record and
  * a syscall apiece. The order of frames is unchanged.
  *
- * A send may also be held (`holdMs`, frame-batching.ts): the socket then stays corked up to that long, so frames of
- * later turns join the same write. Any send without a hold ends the wait at the end of its turn: a held frame never
- * waits longer than the window, nor behind a frame that may not wait.
- *
  * Why in the protocol package, which does no I/O: this opens nothing and owns no socket. It only orders calls on an
  * object the caller passes in (a `ws` WebSocket, typed structurally so the package does not depend on ws), and both
  * ends of the channel need exactly the same behaviour.
@@ -36,42 +32,18 @@ export interface CorkableWebSocket {
 
 const OPEN = 1;
 
-/** A corked socket's uncork: at the end of this turn, or a held batch's timer. */
-const END_OF_TURN = 0;
-const corked = new WeakMap<Corkable, NodeJS.Timeout | typeof END_OF_TURN>();
+const corked = new WeakSet<Corkable>();
 
-function uncork(socket: Corkable): void {
-  // Already uncorked: a timer that an end-of-turn uncork overtook (it clears the timer; this is belt and braces).
-  if (!corked.has(socket)) return;
-  corked.delete(socket);
-  socket.uncork();
-}
-
-function uncorkAtEndOfTurn(socket: Corkable): void {
-  corked.set(socket, END_OF_TURN);
-  process.nextTick(uncork, socket);
-}
-
-export function sendCorked(ws: CorkableWebSocket, text: string, holdMs = 0): void {
+export function sendCorked(ws: CorkableWebSocket, text: string): void {
   // Without an underlying socket (a test double, a closed socket), fall back to a plain send.
   const socket = ws._socket ?? undefined;
-  if (socket !== undefined) {
-    const pending = corked.get(socket);
-    if (pending === undefined) {
-      socket.cork();
-      if (holdMs > 0) {
-        const timer = setTimeout(uncork, holdMs, socket);
-        // A held batch never keeps a stopping process alive: ending the socket flushes it anyway.
-        timer.unref();
-        corked.set(socket, timer);
-      } else {
-        uncorkAtEndOfTurn(socket);
-      }
-    } else if (holdMs === 0 && pending !== END_OF_TURN) {
-      // This frame may not wait: the held ones leave with it.
-      clearTimeout(pending);
-      uncorkAtEndOfTurn(socket);
-    }
+  if (socket !== undefined && !corked.has(socket)) {
+    corked.add(socket);
+    socket.cork();
+    process.nextTick(() => {
+      corked.delete(socket);
+      socket.uncork();
+    });
   }
   // The frame goes straight onto the socket, as ws's sender would write it, whenever ws's sender could not hold
   // anything back (open, no compression in progress, empty queue; the channel never compresses or sends blobs):

@@ -164,7 +164,7 @@ export function createDispatcher<P, R>(options: DispatcherOptions = {}): Dispatc
 
   /** Hands the request over; false (and the connection is dropped) when the connection could not carry it. */
   function hand(session: SessionState<P>, pending: Pending<P, R>): boolean {
-    if (!session.link.send(pending.request.requestId, pending.request.payload, session.inFlight)) {
+    if (!session.link.send(pending.request.requestId, pending.request.payload)) {
       disconnectSession(session);
       return false;
     }

@@ -15,10 +15,8 @@ export interface AgentLink<P> {
   /**
    * Hands one request to the agent. Called only while the agent has credit. Returns false when the connection can no
    * longer carry it (closing): the request is then not taken, and the dispatcher treats the connection as gone.
-   * `inFlight`: how many requests this connection has already taken and not answered (the link may batch frames
-   * under load).
    */
-  send(requestId: string, payload: P, inFlight: number): boolean;
+  send(requestId: string, payload: P): boolean;
 }
 
 /** What the dispatcher needs to place a request. */

@@ -6,12 +6,10 @@
  */
 import {
   type AgentFrame,
-  batchHoldMs,
   type ChangePasswordRequestFrame,
   CLOSE_CODES,
   type CloudFrame,
   encodeFrame,
-  type FrameBatching,
   INFRASTRUCTURE_FAILURES,
   MAX_FRAME_BYTES,
   negotiateProtocolVersion,
@@ -34,8 +32,6 @@ export interface AgentConnectionShared {
   readonly logger: Logger;
   readonly heartbeatIntervalMs: number;
   readonly helloTimeoutMs: number;
-  /** Requests to a busy agent wait briefly for each other (@openpta/protocol frame-batching.ts). */
-  readonly batching: FrameBatching;
   readonly node: string;
   /** `close` says how it ended; `wasReady` whether the hello had completed (the agent was serving). */
   readonly onClosed: (connection: AgentConnection, close?: { code: number; reason: string; wasReady: boolean }) => void;
@@ -282,7 +278,7 @@ export class AgentConnection implements AgentLink<ChannelRequest> {
   }
 
   /** AgentLink.send: hands one request to the agent; false when the connection can no longer carry it. */
-  send(requestId: string, request: ChannelRequest, inFlight: number): boolean {
+  send(requestId: string, request: ChannelRequest): boolean {
     // A close frame from the agent (it is stopping) makes the socket CLOSING before the TCP close arrives: the request
     // must go to another agent, not be lost with this one.
     if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return false;
@@ -299,8 +295,7 @@ export class AgentConnection implements AgentLink<ChannelRequest> {
       expiresAt: request.expiresAt,
     };
     if (request.usernameDomain !== undefined) frame.usernameDomain = request.usernameDomain;
-    // Under load the request may wait a moment for others to this agent (one TLS record, one agent wake-up for several).
-    sendCorked(this.#ws, encodeFrame(frame), batchHoldMs(this.#shared.batching, inFlight));
+    this.sendFrame(frame);
     return true;
   }
 

@@ -11,13 +11,7 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import {
-  CLOSE_CODES,
-  DEFAULT_FRAME_BATCHING,
-  type EnvelopePublicKey,
-  type FrameBatching,
-  MAX_FRAME_BYTES,
-} from '@openpta/protocol';
+import { CLOSE_CODES, type EnvelopePublicKey, MAX_FRAME_BYTES } from '@openpta/protocol';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { createDispatcher, type Dispatcher } from '../dispatch/index.ts';
@@ -79,8 +73,6 @@ export interface AgentGatewayOptions {
   readonly requestTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
   readonly helloTimeoutMs?: number;
-  /** Requests to a busy agent wait briefly for each other; default DEFAULT_FRAME_BATCHING (2 ms from 4 in flight). */
-  readonly batching?: FrameBatching;
   /**
    * Receives, every activityFlushMs, the connections with something new (counters, in flight, or a later lastSeen
    * after a heartbeat), and every disconnect (to update the agents registry).
@@ -260,7 +252,6 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
     logger,
     heartbeatIntervalMs,
     helloTimeoutMs: options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
-    batching: options.batching ?? DEFAULT_FRAME_BATCHING,
     node,
     onClosed: (c, close) => {
       untrack(c);
