@@ -20,7 +20,11 @@ import {
 } from '../../agent/src/identity/index.ts';
 import { verifyAgentCsr } from '../src/agent-channel/pki/index.ts';
 import { x509 } from '../src/agent-channel/pki/x509-setup.ts';
-import { agentIdentityPlugin, getAgentRegistry } from '../src/agent-channel/registration/index.ts';
+import {
+  agentIdentityPlugin,
+  CONNECTED_MARK_TRUSTED_MS,
+  getAgentRegistry,
+} from '../src/agent-channel/registration/index.ts';
 import { ensureDevCertificates } from '../src/tls/index.ts';
 import { startTestCloud, type TestCloud } from './helpers/cloud-fixture.ts';
 import { captureLogs } from './helpers/log-capture.ts';
@@ -232,27 +236,70 @@ describe('trust bootstrap', () => {
   });
 });
 
-describe('renewal and revocation', () => {
-  test('renewal: new certificate and new encryption key; the old certificate stops working; new seals use the new key', async () => {
+describe('agents list status', () => {
+  test("connected while its node reports; a dead node's connected mark expires instead of showing active forever", async () => {
     const registry = getAgentRegistry(t.cloud.ctx);
-    const dir = stateDir();
-    const first = await register(await token(), { stateDir: dir });
-    const oldCert = readFileSync(statePath(dir, 'certificate'), 'utf8');
+    const agent = await register(await token());
+    const listed = async () => {
+      const list = await t.admin('GET', `${API}/tenants/contoso/agents`);
+      const a = list.json.agents.find((x: { id: string }) => x.id === agent.agentId);
+      return { status: a.status, connected: a.connected, inFlight: a.inFlight };
+    };
     await registry.recordActivity({
-      agentId: first.agentId,
-      tenantId: first.tenantId,
+      agentId: agent.agentId,
+      tenantId: agent.tenantId,
+      lastSeen: clock,
+      inFlight: 3,
+      servedDelta: 1,
+      failedDelta: 0,
+      connected: true,
+    });
+    assert.deepEqual(await listed(), { status: 'active', connected: true, inFlight: 3 });
+    // Within three heartbeats the mark is believed (a live node writes last_seen at least once per heartbeat).
+    clock += CONNECTED_MARK_TRUSTED_MS;
+    assert.deepEqual(await listed(), { status: 'active', connected: true, inFlight: 3 });
+    // The node died without a word: no news for longer than both the mark's trust and the active window (2 min).
+    clock += 2 * MINUTE;
+    assert.deepEqual(await listed(), { status: 'inactive', connected: false, inFlight: 0 });
+    // Its agent reconnects to another node, which reports it again.
+    await registry.recordActivity({
+      agentId: agent.agentId,
+      tenantId: agent.tenantId,
       lastSeen: clock,
       inFlight: 0,
       servedDelta: 0,
       failedDelta: 0,
       connected: true,
     });
+    assert.deepEqual(await listed(), { status: 'active', connected: true, inFlight: 0 });
+  });
+});
+
+describe('renewal and revocation', () => {
+  test('renewal: new certificate and new encryption key; the old certificate stops working; new seals use the new key', async () => {
+    const registry = getAgentRegistry(t.cloud.ctx);
+    const dir = stateDir();
+    const first = await register(await token(), { stateDir: dir });
+    const oldCert = readFileSync(statePath(dir, 'certificate'), 'utf8');
+    // A connected agent, as its node reports it at every heartbeat.
+    const heartbeat = () =>
+      registry.recordActivity({
+        agentId: first.agentId,
+        tenantId: first.tenantId,
+        lastSeen: clock,
+        inFlight: 0,
+        servedDelta: 0,
+        failedDelta: 0,
+        connected: true,
+      });
+    await heartbeat();
     const sealedBefore = (await registry.activeRecipients(first.tenantId)).find((r) => r.agentId === first.agentId);
     assert.equal(sealedBefore?.key.kid, first.encryptionKid);
 
     const renewedEvents: string[] = [];
     const unsubscribe = registry.events.onRenewed((e) => renewedEvents.push(e.agentId));
     clock += Math.ceil((2 / 3) * VALIDITY);
+    await heartbeat();
     try {
       const second = await renewAgent({ stateDir: dir, now });
       assert.notEqual(second.encryptionKid, first.encryptionKid);

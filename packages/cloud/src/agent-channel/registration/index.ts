@@ -8,7 +8,7 @@ export {
   serverTrustAnchorPem,
 } from './agent-identity-plugin.ts';
 export { type AgentRegistry, createAgentRegistry } from './agent-registry.ts';
-export { type AgentStatus, type AgentView, agentStatus } from './agent-view.ts';
+export { type AgentStatus, type AgentView, agentStatus, CONNECTED_MARK_TRUSTED_MS } from './agent-view.ts';
 export { AGENT_IDENTITY_DEFAULTS, type AgentIdentitySettings } from './defaults.ts';
 export { registrationRoutes } from './registration-routes.ts';
 export { hashTokenSecret, parseRegistrationToken } from './registration-token.ts';
