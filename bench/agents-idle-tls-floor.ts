@@ -40,7 +40,8 @@ if (process.argv[3] === 'client') {
 } else {
   const n = Number(process.argv[2] ?? 2000);
   const pki = await createTestPki();
-  const agent = await pki.issueAgent('floor');
+  // Ed25519, like the certificates of real agents: the server keeps each peer's certificate and key.
+  const agent = await pki.issueAgent('floor', { keyAlgorithm: 'Ed25519' });
   const held: tls.TLSSocket[] = [];
   const server = tls.createServer(
     { cert: pki.server.cert, key: pki.server.key, ca: pki.caCert, requestCert: true, rejectUnauthorized: false },

@@ -15,7 +15,8 @@ export interface TestCertificate {
 export interface TestPki {
   readonly caCert: string;
   readonly server: TestCertificate;
-  issueAgent(agentId: string, options?: { expired?: boolean }): Promise<TestCertificate>;
+  /** `keyAlgorithm: 'Ed25519'`: the key type real agents create (agent key-material.ts); default EC P-256. */
+  issueAgent(agentId: string, options?: { expired?: boolean; keyAlgorithm?: 'Ed25519' }): Promise<TestCertificate>;
 }
 
 async function pkcs8Pem(key: CryptoKey): Promise<string> {
@@ -44,8 +45,13 @@ export async function createTestPki(name = 'openpta test'): Promise<TestPki> {
     eku: string,
     san: x509.JsonGeneralName[],
     expired = false,
+    keyAlgorithm?: 'Ed25519',
   ): Promise<TestCertificate> {
-    const keys = await crypto.subtle.generateKey(alg, true, ['sign', 'verify']);
+    // The CA signs with P-256 either way, as the cloud's agent CA does (pki/x509-setup.ts).
+    const keys = (await crypto.subtle.generateKey(keyAlgorithm === undefined ? alg : { name: keyAlgorithm }, true, [
+      'sign',
+      'verify',
+    ])) as CryptoKeyPair;
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: (serial++).toString(16).padStart(2, '0'),
       subject,
@@ -77,6 +83,7 @@ export async function createTestPki(name = 'openpta test'): Promise<TestPki> {
         x509.ExtendedKeyUsage.clientAuth,
         [{ type: 'url', value: `urn:openpta:agent:${agentId}` }],
         options?.expired === true,
+        options?.keyAlgorithm,
       ),
   };
 }
