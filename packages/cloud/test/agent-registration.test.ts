@@ -261,6 +261,8 @@ describe('agents list status', () => {
     // The node died without a word: no news for longer than both the mark's trust and the active window (2 min).
     clock += 2 * MINUTE;
     assert.deepEqual(await listed(), { status: 'inactive', connected: false, inFlight: 0 });
+    const recipients = await registry.activeRecipients(agent.tenantId);
+    assert.ok(!recipients.some((r) => r.agentId === agent.agentId), 'no copies sealed for it');
     // Its agent reconnects to another node, which reports it again.
     await registry.recordActivity({
       agentId: agent.agentId,
